@@ -1,0 +1,109 @@
+# akhound build. Sources are discovered by directory, so adding a module needs no Makefile edit:
+#   scanner/**/*.c (except main.c)  -> build/libakhound.a
+#   scanner/main.c                  -> build/akhound
+#   tests/unit/test_*.c             -> build/tests/test_*  (cmocka, linked with libakhound.a)
+#   tests/integration/*.sh          -> run by tests/run-integration.sh
+#   tests/fuzz/fuzz_*.c             -> build-fuzz/fuzz_*   (clang libFuzzer)
+
+BUILD    ?= build
+CC       ?= cc
+PREFIX   ?= /usr/local
+PKGS     := libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson sqlite3
+DEB_PKGS := build-essential pkg-config git openssl python3 python3-jsonschema ca-certificates \
+            libpcre2-dev libvectorscan-dev libgit2-dev libcurl4-openssl-dev libssl-dev \
+            libyaml-dev libjansson-dev libsqlite3-dev libcmocka-dev
+DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time
+
+OPT      ?= -O2
+SAN      ?=
+CFLAGS   ?=
+CFLAGS   += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g $(SAN) -Iscanner \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDFLAGS  += $(SAN)
+
+LIB_SRC  := $(sort $(shell find scanner -name '*.c' ! -path scanner/main.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install clean selfscan
+
+all: $(BUILD)/akhound
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The built-in rules are assembled into the binary (scanner/detect/builtin.c uses .incbin).
+$(BUILD)/obj/scanner/detect/builtin.o: patterns/alibaba.yml
+
+$(BUILD)/libakhound.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/akhound: $(BUILD)/obj/scanner/main.o $(BUILD)/libakhound.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libakhound.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $< $(BUILD)/libakhound.a $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+# Installs only the packages that are missing, so a prepared machine pays nothing.
+deps:
+	@missing=$$(for p in $(DEB_PKGS) $(if $(WITH_DEV),$(DEV_PKGS)); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "deps: all present"; fi
+
+dev-deps:
+	@$(MAKE) --no-print-directory deps WITH_DEV=1
+
+test: $(BUILD)/akhound $(TEST_BIN)
+	@tests/run-unit.sh $(BUILD)
+	@AKHOUND=$(BUILD)/akhound $(BUILD)/akhound rules test --rules patterns
+	@AKHOUND=$(abspath $(BUILD)/akhound) tests/run-integration.sh
+
+unit: $(TEST_BIN)
+	@tests/run-unit.sh $(BUILD)
+
+integration: $(BUILD)/akhound
+	@AKHOUND=$(abspath $(BUILD)/akhound) tests/run-integration.sh
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build tree.
+asan:
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) --no-print-directory test BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: $(BUILD)/akhound
+	@bench/run-all.sh
+
+selfscan: $(BUILD)/akhound
+	$(BUILD)/akhound scan --format text .
+
+lint:
+	@clang-format --dry-run --Werror $$(find scanner tests -name '*.[ch]')
+	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	    --inline-suppr --suppress=missingIncludeSystem -Iscanner scanner tests/unit
+
+format:
+	clang-format -i $$(find scanner tests -name '*.[ch]')
+
+install: $(BUILD)/akhound
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/akhound/patterns
+	install -m 0755 $(BUILD)/akhound $(DESTDIR)$(PREFIX)/bin/akhound
+	install -m 0644 patterns/*.yml $(DESTDIR)$(PREFIX)/share/akhound/patterns/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

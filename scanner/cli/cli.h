@@ -1,0 +1,24 @@
+/*
+ * The command-line front end: one file per subcommand (scanner/cli/<command>.c holding
+ * cmd_<command>), each doing option parsing and wiring only; the work lives in the library
+ * modules. Every command returns its process exit code (see exit codes in README):
+ *   0 nothing found / success, 1 findings, 2 error or incomplete, 3 findings with one validated live.
+ */
+#ifndef AK_CLI_CLI_H
+#define AK_CLI_CLI_H
+
+enum { AK_EXIT_CLEAN = 0, AK_EXIT_FINDINGS = 1, AK_EXIT_ERROR = 2, AK_EXIT_LIVE = 3 };
+
+int cmd_scan(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_respond(int argc, char **argv);
+int cmd_org(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* Prints "akhound CMD: MSG" and a hint to run --help; returns AK_EXIT_ERROR. */
+int ak_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

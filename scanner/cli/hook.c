@@ -1,0 +1,12 @@
+/* akhound hook: not built yet (see the open issues). */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+int cmd_hook(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "akhound hook: not available in this version yet\n");
+    return AK_EXIT_ERROR;
+}

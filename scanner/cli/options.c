@@ -1,0 +1,157 @@
+/* Scanning options shared by several commands: see options.h. */
+#include "cli/options.h"
+#include "cli/cli.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const struct option ak_scan_long_options[] = {
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"validate", no_argument, NULL, OPT_VALIDATE},
+    {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+    {"pair-window", required_argument, NULL, OPT_PAIR_WINDOW},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"sts-region", required_argument, NULL, OPT_STS_REGION},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"git", no_argument, NULL, OPT_GIT},
+    {"staged", no_argument, NULL, OPT_STAGED},
+    {"range", required_argument, NULL, OPT_RANGE},
+    {"all-objects", no_argument, NULL, OPT_ALL_OBJECTS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+void ak_scan_cli_init(ak_scan_cli *c)
+{
+    memset(c, 0, sizeof *c);
+    c->format = AK_FMT_TEXT;
+    c->color = -1;
+    c->max_file_size = 256ull << 20;
+}
+
+void ak_scan_cli_free(ak_scan_cli *c)
+{
+    ak_ignore_free(&c->excludes);
+}
+
+/* Parses "123", "64K", "256M", "1G". */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K') shift = 10;
+    else if (*end == 'm' || *end == 'M') shift = 20;
+    else if (*end == 'g' || *end == 'G') shift = 30;
+    else if (*end) return -1;
+    if (shift && end[1]) return -1;
+    *out = (uint64_t)v << shift;
+    return *out ? 0 : -1;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 0 || v > (long)max) return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_FORMAT: {
+        int f = ak_format_parse(arg);
+        if (f < 0) return ak_cli_usage_error(cmd, "unknown --format '%s' (text, json, jsonl, sarif)", arg), -1;
+        c->format = (ak_format)f;
+        c->format_set = 1;
+        return 0;
+    }
+    case OPT_OUTPUT: c->output = arg; return 0;
+    case OPT_THREADS:
+        if (parse_uint(arg, 1024, &c->threads)) return ak_cli_usage_error(cmd, "bad --threads '%s'", arg), -1;
+        return 0;
+    case OPT_VALIDATE: c->validate = 1; return 0;
+    case OPT_SHOW_SECRETS: c->show_secrets = 1; return 0;
+    case OPT_BASELINE: c->baseline = arg; return 0;
+    case OPT_RULES:
+        if (c->n_rules_paths == 16) return ak_cli_usage_error(cmd, "too many --rules"), -1;
+        c->rules_paths[c->n_rules_paths++] = arg;
+        return 0;
+    case OPT_QUIET: c->quiet = 1; return 0;
+    case OPT_VERBOSE: c->verbose = 1; return 0;
+    case OPT_COLOR:
+        if (!strcmp(arg, "auto")) c->color = -1;
+        else if (!strcmp(arg, "always")) c->color = 1;
+        else if (!strcmp(arg, "never")) c->color = 0;
+        else return ak_cli_usage_error(cmd, "bad --color '%s' (auto, always, never)", arg), -1;
+        return 0;
+    case OPT_MAX_FILE_SIZE:
+        if (parse_size(arg, &c->max_file_size) || c->max_file_size < 4096)
+            return ak_cli_usage_error(cmd, "bad --max-file-size '%s' (at least 4K)", arg), -1;
+        return 0;
+    case OPT_PAIR_WINDOW:
+        if (parse_uint(arg, 1000, &c->pair_window) || !c->pair_window)
+            return ak_cli_usage_error(cmd, "bad --pair-window '%s' (1 to 1000 lines)", arg), -1;
+        return 0;
+    case OPT_EXCLUDE: ak_ignore_add(&c->excludes, arg); return 0;
+    case OPT_STS_REGION: c->sts_region = arg; return 0;
+    case OPT_CA_FILE: c->ca_file = arg; return 0;
+    case OPT_GIT: c->git = 1; return 0;
+    case OPT_STAGED: c->staged = 1; return 0;
+    case OPT_RANGE: c->range = arg; return 0;
+    case OPT_ALL_OBJECTS: c->all_objects = 1; return 0;
+    default: return 1;
+    }
+}
+
+int ak_scan_cli_engine(const ak_scan_cli *c, ak_rules **rules, ak_engine **engine)
+{
+    ak_buf err = AK_BUF_INIT;
+    *rules = NULL;
+    *engine = NULL;
+    int rc = ak_rules_load_builtin(rules, &err);
+    for (size_t i = 0; !rc && i < c->n_rules_paths; i++)
+        rc = ak_rules_add_path(*rules, c->rules_paths[i], &err);
+    ak_engine_opts eo;
+    ak_engine_opts_default(&eo);
+    eo.pair_window_lines = c->pair_window;
+    if (!rc) rc = ak_engine_new(engine, *rules, &eo, &err);
+    if (rc) {
+        ak_error("%s", ak_buf_cstr(&err));
+        ak_rules_free(*rules);
+        *rules = NULL;
+    }
+    ak_buf_free(&err);
+    return rc;
+}
+
+FILE *ak_scan_cli_open_output(const ak_scan_cli *c)
+{
+    if (!c->output || !strcmp(c->output, "-")) return stdout;
+    /* Reports may hold secrets (--show-secrets) and always hold key IDs: private by default. */
+    int fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        ak_error("%s: cannot write the report: %s", c->output, strerror(errno));
+        if (fd >= 0) close(fd);
+    }
+    return f;
+}

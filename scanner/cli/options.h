@@ -1,0 +1,72 @@
+/*
+ * The options shared by the commands that scan (scan, baseline, and later org): parsed in one
+ * place so every command spells and documents them the same way.
+ */
+#ifndef AK_CLI_OPTIONS_H
+#define AK_CLI_OPTIONS_H
+
+#include "detect/detect.h"
+#include "report/report.h"
+#include "util/ignore.h"
+
+#include <getopt.h>
+
+typedef struct ak_scan_cli {
+    ak_format format;
+    int format_set;
+    const char *output;
+    unsigned threads;
+    int validate;
+    int show_secrets;
+    const char *baseline;
+    const char *rules_paths[16];
+    size_t n_rules_paths;
+    int quiet, verbose;
+    int color; /* -1 auto, 0 never, 1 always */
+    uint64_t max_file_size;
+    unsigned pair_window;
+    ak_ignore excludes;
+    const char *sts_region;
+    const char *ca_file;
+    /* git sources */
+    int git, staged, all_objects;
+    const char *range;
+} ak_scan_cli;
+
+enum {
+    OPT_FORMAT = 1000,
+    OPT_OUTPUT,
+    OPT_THREADS,
+    OPT_VALIDATE,
+    OPT_SHOW_SECRETS,
+    OPT_BASELINE,
+    OPT_RULES,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    OPT_COLOR,
+    OPT_MAX_FILE_SIZE,
+    OPT_PAIR_WINDOW,
+    OPT_EXCLUDE,
+    OPT_STS_REGION,
+    OPT_CA_FILE,
+    OPT_GIT,
+    OPT_STAGED,
+    OPT_RANGE,
+    OPT_ALL_OBJECTS,
+    OPT_HELP,
+};
+
+/* The long options of every scanning command (terminated by a zero entry). */
+extern const struct option ak_scan_long_options[];
+
+void ak_scan_cli_init(ak_scan_cli *c);
+void ak_scan_cli_free(ak_scan_cli *c);
+/* Applies one parsed option; returns 0, 1 when `opt` is not a scan option, -1 on a bad value
+ * (message printed). */
+int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg);
+/* Loads the built-in rules plus --rules paths and compiles the engine. */
+int ak_scan_cli_engine(const ak_scan_cli *c, ak_rules **rules, ak_engine **engine);
+/* Opens --output (mode 0600 when secrets are shown) or stdout. */
+FILE *ak_scan_cli_open_output(const ak_scan_cli *c);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * akhound scan: option parsing and wiring only. Sources produce findings (sources/), the
+ * baseline filters them (detect/baseline), validation fills verdicts (cloud/validate), the report
+ * writers print them (report/).
+ */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "cloud/validate.h"
+#include "detect/baseline.h"
+#include "sources/scan.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char scan_help[] =
+    "usage: akhound scan [options] [PATH...]     files and directories (default: .)\n"
+    "       akhound scan [options] -             standard input\n"
+    "\n"
+    "output:\n"
+    "  -f, --format FMT       text (default), json, jsonl or sarif\n"
+    "  -o, --output FILE      write the report to FILE (created mode 0600)\n"
+    "      --show-secrets     include secrets in clear (never shown otherwise)\n"
+    "      --color WHEN       auto (default: only on a terminal), always, never\n"
+    "  -q, --quiet            no summary or notes on stderr, only errors\n"
+    "  -v, --verbose          notes on what was not scanned and why\n"
+    "filtering:\n"
+    "      --baseline FILE    do not report findings listed in FILE (see 'akhound baseline')\n"
+    "      --exclude GLOB     skip paths matching GLOB (gitignore syntax; repeatable)\n"
+    "      --rules PATH       add rules from a YAML file or a directory of them (repeatable)\n"
+    "      --pair-window N    pair an ID and a secret at most N lines apart (default 5)\n"
+    "performance:\n"
+    "  -j, --threads N        worker threads (default: one per core)\n"
+    "      --max-file-size N  scan larger files in overlapping windows of N bytes (default 256M)\n"
+    "validation:\n"
+    "      --validate         check each found pair live with STS GetCallerIdentity\n"
+    "      --sts-region R     use the regional endpoint sts.R.aliyuncs.com\n"
+    "      --ca-file FILE     trust this CA too (TLS verification is always on)\n"
+    "\n"
+    "Also: .akhoundignore at a scanned root excludes paths; 'akhound:allow' in a comment on the\n"
+    "line of a finding (or the line before) suppresses it.\n"
+    "exit: 0 nothing found, 1 findings, 2 error or incomplete scan, 3 a key validated live\n";
+
+typedef struct scan_run {
+    ak_scan_cli cli;
+    ak_rules *rules;
+    ak_engine *engine;
+    ak_findings found;
+    ak_scan_summary sum;
+} scan_run;
+
+static int parse_args(scan_run *r, int argc, char **argv)
+{
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "f:o:j:qvh", ak_scan_long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'f': opt = OPT_FORMAT; break;
+        case 'o': opt = OPT_OUTPUT; break;
+        case 'j': opt = OPT_THREADS; break;
+        case 'q': opt = OPT_QUIET; break;
+        case 'v': opt = OPT_VERBOSE; break;
+        case 'h': opt = OPT_HELP; break;
+        case '?': return ak_cli_usage_error("scan", "bad option");
+        default: break;
+        }
+        if (opt == OPT_HELP) {
+            fputs(scan_help, stdout);
+            return -1;
+        }
+        int rc = ak_scan_cli_apply(&r->cli, "scan", opt, optarg);
+        if (rc < 0) return AK_EXIT_ERROR;
+        if (rc > 0) return ak_cli_usage_error("scan", "option not supported here");
+    }
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_sources(scan_run *r, char **paths, int n_paths)
+{
+    ak_scan_opts so;
+    ak_scan_opts_default(&so);
+    so.threads = r->cli.threads;
+    so.max_file_size = r->cli.max_file_size;
+    so.excludes = &r->cli.excludes;
+    so.verbose = r->cli.verbose;
+    if (r->cli.git || r->cli.staged || r->cli.range) {
+        ak_error("scan: --git, --staged and --range are not available in this version yet");
+        return -1;
+    }
+    if (n_paths == 1 && !strcmp(paths[0], "-"))
+        return ak_scan_fd(r->engine, 0, "-", &so, &r->found, &r->sum);
+    static char *dot[] = {"."};
+    if (!n_paths) return ak_scan_paths(r->engine, dot, 1, &so, &r->found, &r->sum);
+    return ak_scan_paths(r->engine, paths, (size_t)n_paths, &so, &r->found, &r->sum);
+}
+
+static int apply_baseline(scan_run *r)
+{
+    if (!r->cli.baseline) return 0;
+    ak_baseline b;
+    ak_buf err = AK_BUF_INIT;
+    if (ak_baseline_load(&b, r->cli.baseline, &err)) {
+        ak_error("%s", ak_buf_cstr(&err));
+        ak_buf_free(&err);
+        return -1;
+    }
+    r->sum.suppressed += (unsigned)ak_baseline_filter(&b, &r->found);
+    ak_baseline_free(&b);
+    return 0;
+}
+
+static int run_validation(scan_run *r)
+{
+    if (!r->cli.validate) return 0;
+    ak_validate_opts vo;
+    ak_validate_opts_default(&vo);
+    vo.sts_region = r->cli.sts_region;
+    vo.ca_file = r->cli.ca_file;
+    ak_buf err = AK_BUF_INIT;
+    int rc = ak_validate_findings(&r->found, &vo, &err);
+    if (rc) ak_error("validation: %s", ak_buf_cstr(&err));
+    ak_buf_free(&err);
+    return rc;
+}
+
+static int exit_code(const scan_run *r)
+{
+    for (size_t i = 0; i < r->found.len; i++)
+        if (r->found.items[i].validation && r->found.items[i].validation->status == AK_VAL_VALID)
+            return AK_EXIT_LIVE;
+    if (r->sum.incomplete || r->sum.errors) return AK_EXIT_ERROR;
+    return r->found.len ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+}
+
+static int write_report(scan_run *r)
+{
+    FILE *out = ak_scan_cli_open_output(&r->cli);
+    if (!out) return -1;
+    ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules};
+    if (r->cli.color == 1) ro.color = 1;
+    else if (r->cli.color == -1) ro.color = isatty(fileno(out)) && !getenv("NO_COLOR");
+    int text = r->cli.format == AK_FMT_TEXT;
+    /* SARIF carries the summary too: its invocation says whether the scan was complete */
+    int with_sum = r->cli.format == AK_FMT_SARIF || (text && !r->cli.quiet);
+    int rc = ak_report_write(out, &r->found, with_sum ? &r->sum : NULL, &ro);
+    if (out != stdout) fclose(out);
+    if (rc) ak_error("cannot write the report");
+    if ((!text || out != stdout) && !r->cli.quiet) {
+        ak_buf line = AK_BUF_INIT;
+        ak_summary_format(&r->sum, r->found.len, &line);
+        fprintf(stderr, "akhound: %s\n", ak_buf_cstr(&line));
+        ak_buf_free(&line);
+    }
+    return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    scan_run r = {0};
+    ak_scan_cli_init(&r.cli);
+    int rc = parse_args(&r, argc, argv);
+    if (rc) {
+        ak_scan_cli_free(&r.cli);
+        return rc < 0 ? 0 : rc;
+    }
+    ak_log_set_level(r.cli.quiet ? AK_LOG_QUIET : r.cli.verbose ? AK_LOG_VERBOSE : AK_LOG_NORMAL);
+    double start = now_seconds();
+    if (ak_scan_cli_engine(&r.cli, &r.rules, &r.engine)) {
+        ak_scan_cli_free(&r.cli);
+        return AK_EXIT_ERROR;
+    }
+    int failed = run_sources(&r, argv + optind, argc - optind);
+    failed |= apply_baseline(&r);
+    ak_findings_sort(&r.found);
+    failed |= run_validation(&r);
+    r.sum.seconds = now_seconds() - start;
+    if (failed) r.sum.incomplete = 1;
+    int code = write_report(&r) ? AK_EXIT_ERROR : exit_code(&r);
+    ak_findings_free(&r.found);
+    ak_engine_free(r.engine);
+    ak_rules_free(r.rules);
+    ak_scan_cli_free(&r.cli);
+    return code;
+}

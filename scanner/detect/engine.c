@@ -1,0 +1,680 @@
+/*
+ * The detection engine. One Vectorscan database holds every rule's literal anchors and keywords
+ * (plus their base64 and UTF-16LE forms), so each buffer is read once by the fast pass. PCRE2 (JIT)
+ * then runs only at the hits, anchored there with \G, to capture the credential and check its
+ * boundaries. Encoded text is decoded only around hits into "regions" that remember how to map
+ * every byte back to the file, and scanned again with the same database (bounded depth).
+ *
+ * All working memory lives in the per-thread ak_scratch and is reused from chunk to chunk, so the
+ * hot path allocates nothing once warmed up.
+ */
+#include "detect/engine_int.h"
+#include "detect/filter.h"
+#include "util/mem.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* ---------- compiling ---------- */
+
+typedef struct patlist {
+    ak_strlist lits;
+    unsigned *flags;
+    size_t *lens;
+    size_t cap;
+    ak_pat *pats;
+} patlist;
+
+static void add_pat(patlist *pl, const char *lit, size_t len, unsigned flags, ak_pat p)
+{
+    size_t i = pl->lits.len;
+    char *copy = ak_malloc(len + 1);
+    memcpy(copy, lit, len);
+    copy[len] = '\0';
+    AK_GROW(pl->lits.items, pl->lits.cap, i);
+    pl->lits.items[pl->lits.len++] = copy;
+    size_t cap = pl->cap;
+    AK_GROW(pl->flags, cap, i);
+    cap = pl->cap;
+    AK_GROW(pl->lens, cap, i);
+    AK_GROW(pl->pats, pl->cap, i);
+    pl->flags[i] = flags;
+    pl->lens[i] = len;
+    p.len = (uint8_t)len;
+    pl->pats[i] = p;
+}
+
+/* The base64 text of `lit` depends on where it starts modulo 3 in the encoded bytes; for each of
+ * the three phases, keep the characters that are fully determined by the literal's bytes. */
+static void add_base64_variants(patlist *pl, const char *lit, int rule)
+{
+    size_t n = strlen(lit);
+    for (unsigned phase = 0; phase < 3; phase++) {
+        uint8_t bytes[64] = {0};
+        if (n + phase + 2 > sizeof bytes) return;
+        memcpy(bytes + phase, lit, n);
+        ak_buf enc = AK_BUF_INIT;
+        ak_base64_encode(bytes, n + phase + 2, &enc);
+        size_t first = (8 * phase + 5) / 6;      /* first char starting at or after the literal */
+        size_t last = (8 * (phase + n)) / 6;     /* chars [first, last) lie inside it */
+        if (last > first + 2) {
+            ak_pat p = {rule, AK_PAT_BASE64, 0, (uint8_t)first};
+            add_pat(pl, enc.data + first, last - first, 0, p);
+        }
+        ak_buf_free(&enc);
+    }
+}
+
+static void add_utf16_variant(patlist *pl, const char *lit, int rule)
+{
+    char wide[128];
+    size_t n = strlen(lit);
+    if (2 * n > sizeof wide) return;
+    for (size_t i = 0; i < n; i++) {
+        wide[2 * i] = lit[i];
+        wide[2 * i + 1] = '\0';
+    }
+    ak_pat p = {rule, AK_PAT_UTF16, 0, 0};
+    add_pat(pl, wide, 2 * n, 0, p);
+}
+
+static void collect_patterns(const ak_rules *rules, patlist *pl)
+{
+    for (size_t i = 0; i < rules->len; i++) {
+        const ak_rule *r = &rules->items[i];
+        if (ak_role_is_composite(r->role)) continue;
+        for (size_t k = 0; k < r->anchors.len; k++) {
+            const char *a = r->anchors.items[k];
+            ak_pat p = {(int)i, AK_PAT_PLAIN, 0, 0};
+            add_pat(pl, a, strlen(a), 0, p);
+            if (r->decoders & AK_DEC_BASE64) add_base64_variants(pl, a, (int)i);
+            if (r->decoders & AK_DEC_UTF16LE) add_utf16_variant(pl, a, (int)i);
+        }
+        for (size_t k = 0; k < r->keywords.len; k++) {
+            const char *w = r->keywords.items[k];
+            ak_pat p = {(int)i, AK_PAT_KEYWORD, 0, 0};
+            add_pat(pl, w, strlen(w), HS_FLAG_CASELESS, p);
+        }
+    }
+}
+
+static int compile_db(ak_engine *e, ak_buf *err)
+{
+    patlist pl = {0};
+    collect_patterns(e->rules, &pl);
+    e->n_pats = pl.lits.len;
+    e->pats = pl.pats;
+    int rc = 0;
+    if (pl.lits.len) {
+        unsigned *ids = ak_calloc(pl.lits.len, sizeof *ids);
+        for (size_t i = 0; i < pl.lits.len; i++) ids[i] = (unsigned)i;
+        hs_compile_error_t *cerr = NULL;
+        if (hs_compile_lit_multi((const char *const *)pl.lits.items, pl.flags, ids, pl.lens,
+                                 (unsigned)pl.lits.len, HS_MODE_BLOCK, NULL, &e->db,
+                                 &cerr) != HS_SUCCESS) {
+            ak_buf_printf(err, "cannot compile the fast-pass database: %s",
+                          cerr ? cerr->message : "unknown error");
+            hs_free_compile_error(cerr);
+            rc = -1;
+        }
+        free(ids);
+    }
+    ak_strlist_free(&pl.lits);
+    free(pl.flags);
+    free(pl.lens);
+    return rc;
+}
+
+static int compile_regex(ak_engine *e, size_t i, ak_buf *err)
+{
+    const ak_rule *r = &e->rules->items[i];
+    /* Hit-anchored rules are matched at the hit with \G; near rules are searched in a window. */
+    ak_buf pat = AK_BUF_INIT;
+    ak_buf_printf(&pat, r->near ? "(?:%s)" : "\\G(?:%s)", r->regex);
+    int code = 0;
+    PCRE2_SIZE off = 0;
+    e->codes[i] = pcre2_compile((PCRE2_SPTR)pat.data, pat.len, PCRE2_DOTALL, &code, &off, NULL);
+    ak_buf_free(&pat);
+    if (!e->codes[i]) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        ak_buf_printf(err, "%s: rule '%s': bad regex: %s", r->origin, r->id, (char *)msg);
+        return -1;
+    }
+    pcre2_jit_compile(e->codes[i], PCRE2_JIT_COMPLETE);
+    int g = pcre2_substring_number_from_name(e->codes[i], (PCRE2_SPTR) "cred");
+    e->cred_group[i] = g > 0 ? (uint32_t)g : 0;
+    return 0;
+}
+
+static int check_reference(const ak_rules *rules, const ak_rule *r, const char *id, ak_buf *err)
+{
+    if (ak_rules_index(rules, id) >= 0) return 0;
+    ak_buf_printf(err, "%s: rule '%s' refers to unknown rule '%s'", r->origin, r->id, id);
+    return -1;
+}
+
+static int link_rules(ak_engine *e, ak_buf *err)
+{
+    const ak_rules *rules = e->rules;
+    for (size_t i = 0; i < rules->len; i++) {
+        const ak_rule *r = &rules->items[i];
+        e->near_target[i] = -1;
+        if (r->near) {
+            if (check_reference(rules, r, r->near, err)) return -1;
+            e->near_target[i] = ak_rules_index(rules, r->near);
+        }
+        if (!ak_role_is_composite(r->role)) continue;
+        if (check_reference(rules, r, r->part_id, err)) return -1;
+        for (size_t k = 0; k < r->part_secrets.len; k++)
+            if (check_reference(rules, r, r->part_secrets.items[k], err)) return -1;
+        for (size_t k = 0; k < r->part_tokens.len; k++)
+            if (check_reference(rules, r, r->part_tokens.items[k], err)) return -1;
+        if (!e->window && r->window_lines) e->window = r->window_lines;
+    }
+    if (!e->window) e->window = 5;
+    return 0;
+}
+
+void ak_engine_opts_default(ak_engine_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->max_decode_depth = 2;
+}
+
+int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *opts, ak_buf *err)
+{
+    ak_engine *e = ak_calloc(1, sizeof *e);
+    e->rules = rules;
+    if (opts) e->opts = *opts;
+    else ak_engine_opts_default(&e->opts);
+    if (e->opts.max_decode_depth > AK_MAX_DEPTH - 1) e->opts.max_decode_depth = AK_MAX_DEPTH - 1;
+    e->window = e->opts.pair_window_lines;
+    e->codes = ak_calloc(rules->len, sizeof *e->codes);
+    e->cred_group = ak_calloc(rules->len, sizeof *e->cred_group);
+    e->near_target = ak_calloc(rules->len, sizeof *e->near_target);
+    int rc = link_rules(e, err);
+    for (size_t i = 0; !rc && i < rules->len; i++)
+        if (!ak_role_is_composite(rules->items[i].role)) rc = compile_regex(e, i, err);
+    if (!rc) rc = compile_db(e, err);
+    if (rc) {
+        ak_engine_free(e);
+        return -1;
+    }
+    *out = e;
+    return 0;
+}
+
+void ak_engine_free(ak_engine *e)
+{
+    if (!e) return;
+    for (size_t i = 0; i < e->rules->len; i++) pcre2_code_free(e->codes[i]);
+    free(e->codes);
+    free(e->cred_group);
+    free(e->near_target);
+    free(e->pats);
+    hs_free_database(e->db);
+    free(e);
+}
+
+const ak_rules *ak_engine_rules(const ak_engine *e)
+{
+    return e->rules;
+}
+
+int ak_scratch_new(ak_scratch **out, const ak_engine *e, ak_buf *err)
+{
+    ak_scratch *s = ak_calloc(1, sizeof *s);
+    s->engine = e;
+    if (e->db && hs_alloc_scratch(e->db, &s->hs) != HS_SUCCESS) {
+        ak_buf_printf(err, "cannot allocate Vectorscan scratch space");
+        free(s);
+        return -1;
+    }
+    s->md = pcre2_match_data_create(32, NULL);
+    s->mctx = pcre2_match_context_create(NULL);
+    s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+    *out = s;
+    return 0;
+}
+
+static void reset_chunk_state(ak_scratch *s)
+{
+    for (size_t i = 0; i < s->n_comps; i++) {
+        char *v = s->comps[i].value;
+        if (v) memset(v, 0, strlen(v));
+        free(v);
+    }
+    s->n_comps = 0;
+    s->n_regions = 0;
+}
+
+void ak_scratch_free(ak_scratch *s)
+{
+    if (!s) return;
+    reset_chunk_state(s);
+    for (size_t i = 0; i < s->cap_regions; i++) {
+        ak_buf_free(&s->regions[i].owned);
+        ak_u32vec_free(&s->regions[i].map);
+    }
+    free(s->regions);
+    free(s->comps);
+    for (int d = 0; d <= AK_MAX_DEPTH; d++) free(s->hits[d].items);
+    ak_buf_free(&s->tmp);
+    hs_free_scratch(s->hs);
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    pcre2_jit_stack_free(s->jit);
+    free(s);
+}
+
+/* ---------- regions and offsets ---------- */
+
+static int new_region(ak_scratch *s, int parent, const char *encoding)
+{
+    if (s->n_regions == s->cap_regions) {
+        size_t old = s->cap_regions;
+        AK_GROW(s->regions, s->cap_regions, s->n_regions);
+        memset(s->regions + old, 0, (s->cap_regions - old) * sizeof *s->regions);
+    }
+    ak_region *r = &s->regions[s->n_regions];
+    ak_buf_reset(&r->owned);
+    r->map.len = 0;
+    r->data = NULL;
+    r->len = 0;
+    r->base = 0;
+    r->num = r->den = 1;
+    r->parent = parent;
+    r->depth = parent < 0 ? 0 : s->regions[parent].depth + 1;
+    r->encoding = encoding;
+    r->pct_end = r->esc_end = 0;
+    return (int)s->n_regions++;
+}
+
+static size_t to_parent(const ak_region *r, size_t off)
+{
+    if (r->map.len) return r->map.items[off < r->map.len ? off : r->map.len - 1];
+    return r->base + off * r->num / r->den;
+}
+
+static size_t to_root(const ak_scratch *s, int region, size_t off)
+{
+    while (region > 0) {
+        const ak_region *r = &s->regions[region];
+        off = to_parent(r, off);
+        region = r->parent;
+    }
+    return off;
+}
+
+/* Start of the line `lines` lines before the one holding `off` (bounded by `limit` bytes). */
+static size_t lines_back(const uint8_t *d, size_t off, unsigned lines, size_t limit)
+{
+    size_t stop = off > limit ? off - limit : 0;
+    size_t i = off;
+    for (unsigned n = 0;; n++) {
+        while (i > stop && d[i - 1] != '\n') i--;
+        if (n == lines || i <= stop) return i;
+        i--;
+    }
+}
+
+static size_t lines_forward(const uint8_t *d, size_t len, size_t off, unsigned lines, size_t limit)
+{
+    size_t stop = len - off > limit ? off + limit : len;
+    size_t i = off;
+    for (unsigned n = 0;; n++) {
+        const uint8_t *nl = memchr(d + i, '\n', stop - i);
+        if (!nl) return stop;
+        i = (size_t)(nl - d);
+        if (n == lines) return i;
+        i++;
+    }
+}
+
+/* ---------- fast pass ---------- */
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                  void *ctx)
+{
+    (void)from;
+    (void)flags;
+    ak_hitvec *v = ctx;
+    AK_GROW(v->items, v->cap, v->len);
+    v->items[v->len].pat = id;
+    v->items[v->len].end = (size_t)to;
+    v->len++;
+    return 0;
+}
+
+static int fast_pass(const ak_engine *e, ak_scratch *s, const ak_region *r, ak_hitvec *hits,
+                     ak_buf *err)
+{
+    hits->len = 0;
+    if (!e->db || !r->len) return 0;
+    /* Vectorscan takes lengths as unsigned int: feed larger buffers in slices that overlap by
+     * more than the longest literal, and keep only the hits that end past the previous slice. */
+    const size_t slice = (size_t)1 << 30, overlap = 256;
+    size_t done = 0, prev_end = 0;
+    for (;;) {
+        size_t n = r->len - done > slice ? slice : r->len - done;
+        size_t before = hits->len;
+        if (hs_scan(e->db, (const char *)r->data + done, (unsigned)n, 0, s->hs, on_hit, hits) !=
+            HS_SUCCESS) {
+            ak_buf_printf(err, "the fast pass failed");
+            return -1;
+        }
+        size_t keep = before;
+        for (size_t i = before; i < hits->len; i++) {
+            hits->items[i].end += done;
+            if (before == 0 || hits->items[i].end > prev_end) hits->items[keep++] = hits->items[i];
+        }
+        hits->len = keep;
+        if (done + n >= r->len) return 0;
+        prev_end = done + n;
+        done += n - overlap;
+    }
+}
+
+/* ---------- components ---------- */
+
+static void add_comp(ak_scratch *s, int rule, int region, size_t off, size_t end, const char *value,
+                     size_t vlen, const char *encoding)
+{
+    AK_GROW(s->comps, s->cap_comps, s->n_comps);
+    ak_comp *c = &s->comps[s->n_comps++];
+    memset(c, 0, sizeof *c);
+    c->rule = rule;
+    c->region = region;
+    c->off = off;
+    c->end = end;
+    c->root_off = to_root(s, region, off);
+    c->root_end = to_root(s, region, end > off ? end - 1 : end) + 1;
+    c->value = ak_strndup(value, vlen);
+    c->encoding = encoding;
+}
+
+/* When a rule allows base64 values (Kubernetes Secret data), accept the base64 of a credential
+ * of the rule's length and report it decoded. */
+static int decode_value(const ak_rule *r, ak_buf *tmp, const char **v, size_t *n)
+{
+    if (!r->value_base64 || !r->length || *n == r->length) return 0;
+    ak_buf_reset(tmp);
+    ak_base64_decode((const uint8_t *)*v, *n, tmp);
+    if (tmp->len != r->length) return -1;
+    for (size_t i = 0; i < tmp->len; i++)
+        if (!ak_is_alnum((uint8_t)tmp->data[i])) return -1;
+    *v = tmp->data;
+    *n = tmp->len;
+    return 1;
+}
+
+static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, size_t cs,
+                      size_t ce)
+{
+    const ak_rule *r = &e->rules->items[rule];
+    const ak_region *rg = &s->regions[region];
+    const char *v = (const char *)rg->data + cs;
+    size_t n = ce - cs;
+    int dec = decode_value(r, &s->tmp, &v, &n);
+    if (dec < 0) return 0;
+    if (!e->opts.no_placeholder_filter &&
+        (ak_in_template(rg->data, rg->len, cs, ce) ||
+         !ak_value_passes(r, &e->rules->placeholders, v, n)))
+        return 0;
+    add_comp(s, rule, region, cs, ce, v, n, dec > 0 ? "base64" : rg->encoding);
+    return 1;
+}
+
+/* Runs rule `rule` anchored at `start`; returns 1 when it matched and the value was kept. */
+static int confirm_at(const ak_engine *e, ak_scratch *s, int rule, int region, size_t start)
+{
+    const ak_region *rg = &s->regions[region];
+    int rc = pcre2_jit_match(e->codes[rule], rg->data, rg->len, start, 0, s->md, s->mctx);
+    if (rc <= 0) return 0;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    uint32_t g = e->cred_group[rule];
+    if (ov[2 * g] == PCRE2_UNSET) return 0;
+    return keep_match(e, s, rule, region, ov[2 * g], ov[2 * g + 1]);
+}
+
+static int ci_find(const uint8_t *d, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    for (size_t i = 0; m && i + m <= n; i++)
+        if ((d[i] | 0x20) == (w[0] | 0x20) && !strncasecmp((const char *)d + i, w, m)) return 1;
+    return 0;
+}
+
+static int context_ok(const ak_rule *r, const ak_region *rg, size_t off)
+{
+    if (!r->context_words.len) return 1;
+    size_t ws = lines_back(rg->data, off, r->context_lines, 64 * 1024);
+    size_t we = lines_forward(rg->data, rg->len, off, r->context_lines, 64 * 1024);
+    for (size_t i = 0; i < r->context_words.len; i++)
+        if (ci_find(rg->data + ws, we - ws, r->context_words.items[i])) return 1;
+    return 0;
+}
+
+static int scan_region(const ak_engine *e, ak_scratch *s, int region, ak_buf *err);
+
+static int scan_child(const ak_engine *e, ak_scratch *s, int child, ak_buf *err)
+{
+    ak_region *c = &s->regions[child];
+    c->data = (const uint8_t *)c->owned.data;
+    c->len = c->owned.len;
+    if (c->len < 8) return 0;
+    return scan_region(e, s, child, err);
+}
+
+/* base64: find the aligned start of the encoded run around the hit and decode the whole run. */
+static int decode_base64_at(const ak_engine *e, ak_scratch *s, int region, const ak_pat *p,
+                            size_t start, ak_buf *err)
+{
+    const ak_region *rg = &s->regions[region];
+    if (start < p->b64_lead) return 0;
+    size_t aligned = start - p->b64_lead, left = aligned, right = start;
+    while (left > 0 && aligned - left < 65536 && ak_is_b64(rg->data[left - 1])) left--;
+    size_t from = aligned - (aligned - left) / 4 * 4;
+    while (right < rg->len && right - from < 1048576 && ak_is_b64(rg->data[right])) right++;
+    for (size_t i = 1; i < s->n_regions; i++) /* the same run decoded already */
+        if (s->regions[i].parent == region && !strcmp(s->regions[i].encoding, "base64") &&
+            s->regions[i].base == from)
+            return 0;
+    int child = new_region(s, region, "base64");
+    ak_region *c = &s->regions[child];
+    c->base = from;
+    c->num = 4;
+    c->den = 3;
+    ak_base64_decode(s->regions[region].data + from, right - from, &c->owned);
+    return scan_child(e, s, child, err);
+}
+
+static int decode_utf16_at(const ak_engine *e, ak_scratch *s, int region, size_t start,
+                           ak_buf *err)
+{
+    const uint8_t *d = s->regions[region].data;
+    size_t len = s->regions[region].len, left = start, right = start;
+    while (left >= 2 && start - left < 65536 && d[left - 1] == 0 && d[left - 2] >= 0x09 &&
+           d[left - 2] < 0x7f)
+        left -= 2;
+    while (right + 1 < len && right - start < 65536 && d[right + 1] == 0 && d[right] >= 0x09 &&
+           d[right] < 0x7f)
+        right += 2;
+    for (size_t i = 1; i < s->n_regions; i++)
+        if (s->regions[i].parent == region && !strcmp(s->regions[i].encoding, "utf16le") &&
+            s->regions[i].base == left)
+            return 0;
+    int child = new_region(s, region, "utf16le");
+    ak_region *c = &s->regions[child];
+    c->base = left;
+    c->num = 2;
+    for (size_t i = left; i < right; i += 2) ak_buf_putc(&c->owned, (char)d[i]);
+    return scan_child(e, s, child, err);
+}
+
+static int has_escape_near(const uint8_t *d, size_t len, size_t start, size_t end, uint8_t mark)
+{
+    size_t a = start > 8 ? start - 8 : 0, b = end + 80 < len ? end + 80 : len;
+    return memchr(d + a, mark, b - a) != NULL;
+}
+
+/* percent / escaped: decode the hit's line (bounded) once and scan it again. */
+static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t start, size_t end,
+                          int percent, ak_buf *err)
+{
+    ak_region *rg = &s->regions[region];
+    size_t *done = percent ? &rg->pct_end : &rg->esc_end;
+    if (start < *done) return 0;
+    size_t ws = lines_back(rg->data, start, 0, 1024);
+    size_t we = lines_forward(rg->data, rg->len, end, 0, 1024);
+    *done = we;
+    int child = new_region(s, region, percent ? "percent" : "escaped");
+    ak_region *c = &s->regions[child];
+    const uint8_t *d = s->regions[region].data;
+    size_t n = percent ? ak_percent_decode(d + ws, we - ws, ws, &c->owned, &c->map)
+                       : ak_unescape(d + ws, we - ws, ws, &c->owned, &c->map);
+    if (!n) {
+        s->n_regions--; /* nothing was encoded: drop the region */
+        return 0;
+    }
+    return scan_child(e, s, child, err);
+}
+
+static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h,
+                       ak_buf *err)
+{
+    const ak_pat *p = &e->pats[h->pat];
+    const ak_rule *r = &e->rules->items[p->rule];
+    size_t start = h->end - p->len;
+    unsigned depth = s->regions[region].depth;
+    int can_decode = depth < e->opts.max_decode_depth;
+    if (p->variant == AK_PAT_BASE64)
+        return can_decode ? decode_base64_at(e, s, region, p, start, err) : 0;
+    if (p->variant == AK_PAT_UTF16)
+        return can_decode ? decode_utf16_at(e, s, region, start, err) : 0;
+    const ak_region *rg = &s->regions[region];
+    if (context_ok(r, rg, start)) confirm_at(e, s, p->rule, region, start);
+    if (!can_decode) return 0;
+    if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, h->end, '%') &&
+        decode_line_at(e, s, region, start, h->end, 1, err))
+        return -1;
+    rg = &s->regions[region];
+    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, h->end, '\\'))
+        return decode_line_at(e, s, region, start, h->end, 0, err);
+    return 0;
+}
+
+/* Near rules: search the pairing window around each component of their target rule. */
+static void search_near(const ak_engine *e, ak_scratch *s, int region, size_t first_comp)
+{
+    const ak_rules *rules = e->rules;
+    size_t n = s->n_comps;
+    for (size_t i = first_comp; i < n; i++) {
+        if (s->comps[i].region != region) continue;
+        for (size_t k = 0; k < rules->len; k++) {
+            if (e->near_target[k] != s->comps[i].rule) continue;
+            const ak_region *rg = &s->regions[region];
+            size_t ws = lines_back(rg->data, s->comps[i].off, e->window, 16 * 1024);
+            size_t we = lines_forward(rg->data, rg->len, s->comps[i].end, e->window, 16 * 1024);
+            for (size_t pos = ws; pos < we;) {
+                int rc = pcre2_jit_match(e->codes[k], rg->data, we, pos, 0, s->md, s->mctx);
+                if (rc <= 0) break;
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+                uint32_t g = e->cred_group[k];
+                if (ov[2 * g] != PCRE2_UNSET) keep_match(e, s, (int)k, region, ov[2 * g], ov[2 * g + 1]);
+                rg = &s->regions[region];
+                pos = ov[1] > pos ? ov[1] : pos + 1;
+            }
+        }
+    }
+}
+
+static int scan_region(const ak_engine *e, ak_scratch *s, int region, ak_buf *err)
+{
+    unsigned depth = s->regions[region].depth;
+    ak_hitvec *hits = &s->hits[depth];
+    size_t first_comp = s->n_comps;
+    if (fast_pass(e, s, &s->regions[region], hits, err)) return -1;
+    for (size_t i = 0; i < hits->len; i++)
+        if (process_hit(e, s, region, &hits->items[i], err)) return -1;
+    search_near(e, s, region, first_comp);
+    return 0;
+}
+
+/* ---------- lines, duplicates ---------- */
+
+static int comp_cmp(const void *pa, const void *pb)
+{
+    const ak_comp *a = pa, *b = pb;
+    if (a->root_off != b->root_off) return a->root_off < b->root_off ? -1 : 1;
+    if (a->rule != b->rule) return a->rule < b->rule ? -1 : 1;
+    unsigned da = a->region ? 1 : 0, db = b->region ? 1 : 0; /* prefer what was found plainly */
+    if (da != db) return da < db ? -1 : 1;
+    return a->region < b->region ? -1 : a->region > b->region;
+}
+
+static void drop_comp(ak_scratch *s, size_t i)
+{
+    free(s->comps[i].value);
+    s->comps[i].value = NULL;
+}
+
+/* Sorts by root offset, drops duplicates and allow-commented components, and numbers lines. */
+static void finish_components(ak_scratch *s, const ak_chunk *chunk)
+{
+    if (s->n_comps > 1) qsort(s->comps, s->n_comps, sizeof *s->comps, comp_cmp);
+    const ak_region *root = &s->regions[0];
+    size_t keep = 0, line_start = 0, pos = 0;
+    uint32_t line = chunk->first_line ? chunk->first_line : 1;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        ak_comp *c = &s->comps[i];
+        int dup = keep > 0 && s->comps[keep - 1].root_off == c->root_off &&
+                  s->comps[keep - 1].rule == c->rule;
+        if (dup || ak_allowed_inline(root->data, root->len, c->root_off)) {
+            drop_comp(s, i);
+            continue;
+        }
+        for (const uint8_t *nl; pos < c->root_off &&
+                                (nl = memchr(root->data + pos, '\n', c->root_off - pos));) {
+            line++;
+            pos = (size_t)(nl - root->data) + 1;
+            line_start = pos;
+        }
+        pos = c->root_off > pos ? c->root_off : pos;
+        c->line = line;
+        c->column = (uint32_t)(c->root_off - line_start + 1);
+        s->comps[keep++] = *c;
+    }
+    s->n_comps = keep;
+}
+
+int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_buf *err)
+{
+    reset_chunk_state(s);
+    int root = new_region(s, -1, "plain");
+    ak_region *r = &s->regions[root];
+    if (ak_looks_utf16le(chunk->data, chunk->len)) {
+        ak_utf16le_decode(chunk->data, chunk->len, 0, &r->owned, &r->map);
+        r->map.len = 0; /* the decoded text is the root: lines and columns are counted in it */
+        r->data = (const uint8_t *)ak_buf_cstr(&r->owned);
+        r->len = r->owned.len;
+        r->encoding = "utf16le";
+    } else {
+        r->data = chunk->data;
+        r->len = chunk->len;
+    }
+    if (scan_region(e, s, root, err)) return -1;
+    finish_components(s, chunk);
+    return 0;
+}
+
+int ak_engine_scan(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_findings *out,
+                   ak_buf *err)
+{
+    if (ak_engine_components(e, s, chunk, err)) return -1;
+    ak_pair_components(e, s, chunk, out);
+    reset_chunk_state(s);
+    return 0;
+}

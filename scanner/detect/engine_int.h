@@ -1,0 +1,98 @@
+/*
+ * Engine internals shared by engine.c (compile + fast pass + decoding), pair.c (joining
+ * components into findings) and the `rules test` command. Not part of the public API.
+ */
+#ifndef AK_DETECT_ENGINE_INT_H
+#define AK_DETECT_ENGINE_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "detect/decode.h"
+#include "detect/detect.h"
+#include "detect/rules.h"
+
+#include <hs/hs.h>
+#include <pcre2.h>
+
+enum { AK_PAT_PLAIN, AK_PAT_KEYWORD, AK_PAT_BASE64, AK_PAT_UTF16 };
+
+typedef struct ak_pat {
+    int rule;
+    uint8_t variant;
+    uint8_t len;
+    uint8_t b64_lead; /* base64 variant: characters between the aligned group start and the hit */
+} ak_pat;
+
+struct ak_engine {
+    const ak_rules *rules;
+    ak_engine_opts opts;
+    hs_database_t *db; /* NULL when no rule has anchors or keywords */
+    ak_pat *pats;
+    size_t n_pats;
+    pcre2_code **codes; /* per rule; NULL for composite rules */
+    uint32_t *cred_group;
+    int *near_target; /* per rule: index of the rule it is searched near, or -1 */
+    unsigned window;  /* pairing window in lines */
+};
+
+/* A region is the root buffer of a chunk or a decoded piece of a parent region. */
+typedef struct ak_region {
+    const uint8_t *data;
+    size_t len;
+    ak_buf owned;  /* decoded bytes (data points here) for non-root regions */
+    ak_u32vec map; /* parent offset of each byte; empty means linear: base + i * num / den */
+    size_t base;
+    unsigned num, den;
+    int parent; /* -1 for the root */
+    unsigned depth;
+    const char *encoding;
+    /* decoding already done in this region, so several hits do not decode the same text twice */
+    size_t pct_end, esc_end;
+} ak_region;
+
+typedef struct ak_comp {
+    int rule;
+    int region;
+    size_t off, end;           /* in the region */
+    size_t root_off, root_end; /* in the root buffer */
+    uint32_t line, column;     /* in the root buffer, 1-based */
+    char *value;
+    const char *encoding;
+    int used;
+} ak_comp;
+
+typedef struct ak_hit {
+    unsigned pat;
+    size_t end;
+} ak_hit;
+
+typedef struct ak_hitvec {
+    ak_hit *items;
+    size_t len, cap;
+} ak_hitvec;
+
+#define AK_MAX_DEPTH 4
+
+struct ak_scratch {
+    const ak_engine *engine;
+    hs_scratch_t *hs;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+    ak_hitvec hits[AK_MAX_DEPTH + 1];
+    ak_region *regions;
+    size_t n_regions, cap_regions;
+    ak_comp *comps;
+    size_t n_comps, cap_comps;
+    ak_buf tmp;
+};
+
+/* Runs the fast pass, confirmation, decoders and near rules over a chunk, leaving the surviving
+ * components (lines computed, sorted by root offset, duplicates dropped) in scratch->comps. */
+int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_buf *err);
+/* Joins scratch->comps into findings (pair.c). */
+void ak_pair_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk,
+                        ak_findings *out);
+/* Lines between two components, capped at cap+1. */
+unsigned ak_comp_distance(const ak_scratch *s, const ak_comp *a, const ak_comp *b, unsigned cap);
+
+#endif

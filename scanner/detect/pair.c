@@ -1,0 +1,238 @@
+/*
+ * Pairing: joins the components found in one chunk into findings. An AccessKey ID takes the
+ * secrets within the window (nearest first; a keyword-assigned secret and one written after the
+ * ID win ties), at most AK_MAX_CANDIDATES of them, so validation can try each; an STS ID also takes
+ * the nearest security token. Each secret is the primary secret of at most one ID when there is a
+ * choice. Work is bounded: candidates are searched in a window of the sorted component list.
+ */
+#include "detect/engine_int.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AK_MAX_CANDIDATES 8
+
+typedef struct cand {
+    size_t comp;
+    unsigned dist;
+    int keyword; /* found by a keyword rule (not a near rule) */
+    int after;   /* written after the ID */
+} cand;
+
+typedef struct joined {
+    size_t id;
+    cand cands[AK_MAX_CANDIDATES];
+    size_t n_cands;
+    long token; /* comp index or -1 */
+    long primary;
+} joined;
+
+static unsigned count_lines(const uint8_t *d, size_t a, size_t b, unsigned cap)
+{
+    unsigned n = 0;
+    for (size_t i = a; i < b && n <= cap; i++) n += d[i] == '\n';
+    return n;
+}
+
+unsigned ak_comp_distance(const ak_scratch *s, const ak_comp *a, const ak_comp *b, unsigned cap)
+{
+    if (a->region == b->region && a->region != 0) {
+        const ak_region *r = &s->regions[a->region];
+        return a->off < b->off ? count_lines(r->data, a->off, b->off, cap)
+                               : count_lines(r->data, b->off, a->off, cap);
+    }
+    return a->line > b->line ? a->line - b->line : b->line - a->line;
+}
+
+static int in_list(const ak_rules *rules, const ak_strlist *ids, int rule)
+{
+    for (size_t i = 0; i < ids->len; i++)
+        if (ak_rules_index(rules, ids->items[i]) == rule) return 1;
+    return 0;
+}
+
+static int overlaps(const ak_comp *a, const ak_comp *b)
+{
+    return a->root_off < b->root_end && b->root_off < a->root_end;
+}
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->dist != b->dist) return a->dist < b->dist ? -1 : 1;
+    if (a->keyword != b->keyword) return b->keyword - a->keyword;
+    if (a->after != b->after) return b->after - a->after;
+    return a->comp < b->comp ? -1 : a->comp > b->comp;
+}
+
+/* Components are sorted by root offset, hence by line: scan outwards from the ID and stop once
+ * lines are out of the window. */
+static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_rule *c, joined *j)
+{
+    const ak_comp *id = &s->comps[j->id];
+    unsigned best_token = ~0u;
+    cand all[64];
+    size_t n = 0;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        for (long k = (long)j->id + dir; k >= 0 && k < (long)s->n_comps; k += dir) {
+            const ak_comp *o = &s->comps[k];
+            unsigned lines = o->line > id->line ? o->line - id->line : id->line - o->line;
+            if (lines > e->window && o->region == 0) break;
+            if (overlaps(o, id)) continue;
+            unsigned dist = ak_comp_distance(s, id, o, e->window);
+            if (dist > e->window) continue;
+            if (in_list(e->rules, &c->part_tokens, o->rule) && dist < best_token) {
+                best_token = dist;
+                j->token = k;
+            } else if (in_list(e->rules, &c->part_secrets, o->rule) && n < 64) {
+                cand x = {(size_t)k, dist, e->near_target[o->rule] < 0, dir > 0};
+                all[n++] = x;
+            }
+        }
+    }
+    qsort(all, n, sizeof *all, cand_cmp);
+    for (size_t i = 0; i < n && j->n_cands < AK_MAX_CANDIDATES; i++) {
+        int dup = 0; /* the same secret found by two rules counts once */
+        for (size_t q = 0; q < j->n_cands; q++)
+            dup |= !strcmp(s->comps[j->cands[q].comp].value, s->comps[all[i].comp].value);
+        if (!dup) j->cands[j->n_cands++] = all[i];
+    }
+}
+
+typedef struct edge {
+    size_t joined;
+    cand c;
+} edge;
+
+static int edge_cmp(const void *pa, const void *pb)
+{
+    const edge *a = pa, *b = pb;
+    int c = cand_cmp(&a->c, &b->c);
+    if (c) return c;
+    return a->joined < b->joined ? -1 : a->joined > b->joined;
+}
+
+/* Each secret is the primary of at most one ID when there is a choice; an ID whose candidates
+ * were all taken by nearer IDs still gets its nearest one (validation tells which is right). */
+static void assign_primaries(ak_scratch *s, joined *js, size_t n)
+{
+    size_t n_edges = 0;
+    for (size_t i = 0; i < n; i++) n_edges += js[i].n_cands;
+    edge *edges = ak_calloc(n_edges ? n_edges : 1, sizeof *edges);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t q = 0; q < js[i].n_cands; q++) edges[k++] = (edge){i, js[i].cands[q]};
+    qsort(edges, n_edges, sizeof *edges, edge_cmp);
+    for (size_t i = 0; i < n_edges; i++) {
+        joined *j = &js[edges[i].joined];
+        ak_comp *sec = &s->comps[edges[i].c.comp];
+        if (j->primary >= 0 || sec->used == 2) continue;
+        j->primary = (long)edges[i].c.comp;
+        sec->used = 2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (js[i].primary < 0 && js[i].n_cands) js[i].primary = (long)js[i].cands[0].comp;
+    free(edges);
+}
+
+static void base_finding(ak_finding *f, const ak_chunk *chunk, const ak_comp *at, const char *rule,
+                         ak_kind kind)
+{
+    memset(f, 0, sizeof *f);
+    f->rule = ak_strdup(rule);
+    f->kind = kind;
+    f->path = ak_strdup(chunk->path ? chunk->path : "-");
+    f->blob = ak_strdup(chunk->blob);
+    f->line = at->line;
+    f->column = at->column;
+    f->encoding = at->encoding;
+}
+
+static void emit_joined(const ak_scratch *s, const ak_chunk *chunk, const ak_rule *c,
+                        const joined *j, ak_findings *out)
+{
+    ak_finding f;
+    const ak_comp *id = &s->comps[j->id];
+    base_finding(&f, chunk, id, c->id, c->role == AK_ROLE_STS ? AK_KIND_STS_CREDENTIALS
+                                                              : AK_KIND_ACCESS_KEY_PAIR);
+    f.access_key_id = ak_strdup(id->value);
+    if (j->primary >= 0) f.secret = ak_strdup(s->comps[j->primary].value);
+    if (j->token >= 0) f.security_token = ak_strdup(s->comps[j->token].value);
+    if (j->n_cands > 1) f.candidates = ak_calloc(j->n_cands, sizeof(char *));
+    for (size_t q = 0; q < j->n_cands; q++)
+        if ((long)j->cands[q].comp != j->primary)
+            f.candidates[f.n_candidates++] = ak_strdup(s->comps[j->cands[q].comp].value);
+    ak_finding_fingerprint_at(&f, chunk->fingerprint_path ? chunk->fingerprint_path : f.path);
+    ak_findings_push(out, &f);
+}
+
+static void join_composite(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk,
+                           const ak_rule *c, ak_findings *out)
+{
+    int id_rule = ak_rules_index(e->rules, c->part_id);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_comps; i++) n += s->comps[i].rule == id_rule;
+    if (!n) return;
+    joined *js = ak_calloc(n, sizeof *js);
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        if (s->comps[i].rule != id_rule) continue;
+        js[k] = (joined){.id = i, .token = -1, .primary = -1};
+        find_candidates(e, s, c, &js[k]);
+        k++;
+    }
+    assign_primaries(s, js, n);
+    for (size_t i = 0; i < n; i++) {
+        if (js[i].primary < 0 && js[i].token < 0) continue;
+        emit_joined(s, chunk, c, &js[i], out);
+        s->comps[js[i].id].used = 1;
+        if (js[i].token >= 0) s->comps[js[i].token].used = 1;
+        for (size_t q = 0; q < js[i].n_cands; q++) s->comps[js[i].cands[q].comp].used = 1;
+    }
+    free(js);
+}
+
+static ak_kind alone_kind(ak_role role)
+{
+    switch (role) {
+    case AK_ROLE_ID: return AK_KIND_ACCESS_KEY_ID;
+    case AK_ROLE_SECRET: return AK_KIND_ACCESS_KEY_SECRET;
+    default: return AK_KIND_STS_CREDENTIALS;
+    }
+}
+
+static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *chunk,
+                       const ak_comp *comp, ak_findings *out)
+{
+    const ak_rule *r = &e->rules->items[comp->rule];
+    ak_finding f;
+    base_finding(&f, chunk, comp, r->id, alone_kind(r->role));
+    if (r->role == AK_ROLE_ID || r->role == AK_ROLE_STS_ID) f.access_key_id = ak_strdup(comp->value);
+    else if (r->role == AK_ROLE_STS_TOKEN) f.security_token = ak_strdup(comp->value);
+    else f.secret = ak_strdup(comp->value);
+    (void)s;
+    ak_finding_fingerprint_at(&f, chunk->fingerprint_path ? chunk->fingerprint_path : f.path);
+    ak_findings_push(out, &f);
+}
+
+void ak_pair_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk,
+                        ak_findings *out)
+{
+    const ak_rules *rules = e->rules;
+    for (size_t i = 0; i < rules->len; i++)
+        if (ak_role_is_composite(rules->items[i].role))
+            join_composite(e, s, chunk, &rules->items[i], out);
+    const ak_comp *last = NULL;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        const ak_comp *c = &s->comps[i];
+        if (c->used || !rules->items[c->rule].report_alone) continue;
+        /* the same text found by two rules of one role (a specific and a generic keyword) is
+         * one finding: the first rule in the file wins */
+        if (last && last->root_off == c->root_off &&
+            rules->items[last->rule].role == rules->items[c->rule].role)
+            continue;
+        emit_alone(e, s, chunk, c, out);
+        last = c;
+    }
+}

@@ -1,0 +1,47 @@
+/*
+ * Findings as JSON objects, the stable machine form of a finding (DESIGN.md): written by the json
+ * and jsonl reports, read back by `akhound validate`, `respond`, `report` and baselines. Field
+ * names never change; new fields may be added. Keys always come in this order:
+ *
+ *   rule, kind, access_key_id, secret*, secret_redacted, secret_sha256, security_token*,
+ *   security_token_sha256 (with a token), candidates*, candidate_count, path, line, column, commit,
+ *   blob, encoding, repository (when set), link (when set), fingerprint, validation
+ *
+ * (*) only with show_secrets; otherwise the key is absent, never null. access_key_id,
+ * secret_redacted, secret_sha256, commit, blob, encoding and validation are null when unknown.
+ * commit is {id, author, email, date, summary}; validation is {status, identity_type, account_id,
+ * arn, principal_id, checked_at, detail}. Strings that are not UTF-8 are escaped (report/escape.h).
+ */
+#ifndef AK_REPORT_JSON_H
+#define AK_REPORT_JSON_H
+
+#include "detect/finding.h"
+#include "util/buf.h"
+
+#include <jansson.h>
+
+/* A new JSON object for f (the caller owns the reference). Never NULL; NULL fields become null. */
+json_t *ak_finding_to_json(const ak_finding *f, int show_secrets);
+
+/*
+ * Reads one finding object (as written with show_secrets, or without: secret, security_token and
+ * candidates then stay NULL). Required: rule, kind, path, line, column. A missing fingerprint is
+ * computed. Fields of unknown name are ignored, so files of later versions still read. When a
+ * clear secret is present, secret_sha256 (if given) must match it.
+ * Returns 0 and fills *out (which the caller frees with ak_finding_free), or -1 with *out zeroed
+ * and one line (no newline, not naming the input) appended to err.
+ */
+int ak_finding_from_json(ak_finding *out, const json_t *obj, ak_buf *err);
+
+/*
+ * Reads findings from a JSONL stream (one object per line, blank lines allowed) or a file holding
+ * a JSON array, told apart by the first non-blank byte; path "-" is stdin. Good findings are
+ * appended to list. Each bad line or element adds one line "PATH:LINE: reason\n" to err and is
+ * skipped; in an array, malformed JSON (as opposed to a bad finding) ends the reading because the
+ * rest cannot be located. Returns the number of bad lines, or -1 with "PATH: reason\n" in err when
+ * the input cannot be read (list is then unchanged). Every line added to err ends with a newline,
+ * so callers print err as it is.
+ */
+int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err);
+
+#endif

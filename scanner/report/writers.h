@@ -1,0 +1,18 @@
+/*
+ * The format writers behind ak_report_write, one per file (text.c, json.c, sarif.c). Internal to
+ * scanner/report/: the public entry point is report.h. Each writes everything to out and returns 0,
+ * or -1 when a write failed; findings is never NULL here.
+ */
+#ifndef AK_REPORT_WRITERS_H
+#define AK_REPORT_WRITERS_H
+
+#include "report/report.h"
+
+int ak_report_write_text(FILE *out, const ak_findings *findings, const ak_scan_summary *summary,
+                         const ak_report_opts *opts);
+int ak_report_write_json(FILE *out, const ak_findings *findings, const ak_report_opts *opts);
+int ak_report_write_jsonl(FILE *out, const ak_findings *findings, const ak_report_opts *opts);
+int ak_report_write_sarif(FILE *out, const ak_findings *findings, const ak_scan_summary *summary,
+                          const ak_report_opts *opts);
+
+#endif
