@@ -55,7 +55,7 @@ import json, sys
 d, n = json.load(sys.stdin), int(sys.argv[1])
 per = [sum(v.values()) for v in d["by_key"].values()]
 ok = d["total"] == n and len(per) == n and all(p == 1 for p in per)
-print("run %s: %d requests for %d pairs, max in flight %d%s" % (sys.argv[2], d["total"], n,
+print("run %s: %d requests for %d pairs, %d connections, max in flight %d%s" % (sys.argv[2], d["total"], n, d["connections"],
       d["max_in_flight"], "" if ok else "  <-- LOST OR DUPLICATED"))
 sys.exit(0 if ok else 1)' "$PAIRS" "$r"
   valid=$(grep -c '"status":"valid"' "$tmp/out.jsonl" || true)

@@ -11,7 +11,8 @@
 static const char baseline_help[] =
     "usage: akhound baseline [options] [FILE]\n"
     "Scans the current directory (or --path P, repeatable) and writes every finding's fingerprint\n"
-    "to FILE (default .akhound-baseline.json, mode 0600). Later scans given --baseline FILE do not\n"
+    "to FILE (default .akhound-baseline.json, mode 0600). Later scans given --baseline FILE do "
+    "not\n"
     "report those findings. Scan options that apply: --rules, --exclude, --pair-window, -j.\n";
 
 int cmd_baseline(int argc, char **argv)
@@ -33,9 +34,12 @@ int cmd_baseline(int argc, char **argv)
             fputs(baseline_help, stdout);
             return 0;
         }
-        if (opt == 'p' && n_paths < 64) paths[n_paths++] = optarg;
-        else if (opt == 'j') ak_scan_cli_apply(&c, "baseline", OPT_THREADS, optarg);
-        else if (opt == 'q') c.quiet = 1;
+        if (opt == 'p' && n_paths < 64)
+            paths[n_paths++] = optarg;
+        else if (opt == 'j')
+            ak_scan_cli_apply(&c, "baseline", OPT_THREADS, optarg);
+        else if (opt == 'q')
+            c.quiet = 1;
         else if (opt == '?' || ak_scan_cli_apply(&c, "baseline", opt, optarg))
             return ak_cli_usage_error("baseline", "bad option");
     }

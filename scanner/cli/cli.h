@@ -2,7 +2,8 @@
  * The command-line front end: one file per subcommand (scanner/cli/<command>.c holding
  * cmd_<command>), each doing option parsing and wiring only; the work lives in the library
  * modules. Every command returns its process exit code (see exit codes in README):
- *   0 nothing found / success, 1 findings, 2 error or incomplete, 3 findings with one validated live.
+ *   0 nothing found / success, 1 findings, 2 error or incomplete, 3 findings with one validated
+ * live.
  */
 #ifndef AK_CLI_CLI_H
 #define AK_CLI_CLI_H

@@ -56,10 +56,14 @@ static int parse_size(const char *s, uint64_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s) return -1;
     unsigned shift = 0;
-    if (*end == 'k' || *end == 'K') shift = 10;
-    else if (*end == 'm' || *end == 'M') shift = 20;
-    else if (*end == 'g' || *end == 'G') shift = 30;
-    else if (*end) return -1;
+    if (*end == 'k' || *end == 'K')
+        shift = 10;
+    else if (*end == 'm' || *end == 'M')
+        shift = 20;
+    else if (*end == 'g' || *end == 'G')
+        shift = 30;
+    else if (*end)
+        return -1;
     if (shift && end[1]) return -1;
     *out = (uint64_t)v << shift;
     return *out ? 0 : -1;
@@ -79,29 +83,48 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
     switch (opt) {
     case OPT_FORMAT: {
         int f = ak_format_parse(arg);
-        if (f < 0) return ak_cli_usage_error(cmd, "unknown --format '%s' (text, json, jsonl, sarif)", arg), -1;
+        if (f < 0)
+            return ak_cli_usage_error(cmd, "unknown --format '%s' (text, json, jsonl, sarif)", arg),
+                   -1;
         c->format = (ak_format)f;
         c->format_set = 1;
         return 0;
     }
-    case OPT_OUTPUT: c->output = arg; return 0;
-    case OPT_THREADS:
-        if (parse_uint(arg, 1024, &c->threads)) return ak_cli_usage_error(cmd, "bad --threads '%s'", arg), -1;
+    case OPT_OUTPUT:
+        c->output = arg;
         return 0;
-    case OPT_VALIDATE: c->validate = 1; return 0;
-    case OPT_SHOW_SECRETS: c->show_secrets = 1; return 0;
-    case OPT_BASELINE: c->baseline = arg; return 0;
+    case OPT_THREADS:
+        if (parse_uint(arg, 1024, &c->threads))
+            return ak_cli_usage_error(cmd, "bad --threads '%s'", arg), -1;
+        return 0;
+    case OPT_VALIDATE:
+        c->validate = 1;
+        return 0;
+    case OPT_SHOW_SECRETS:
+        c->show_secrets = 1;
+        return 0;
+    case OPT_BASELINE:
+        c->baseline = arg;
+        return 0;
     case OPT_RULES:
         if (c->n_rules_paths == 16) return ak_cli_usage_error(cmd, "too many --rules"), -1;
         c->rules_paths[c->n_rules_paths++] = arg;
         return 0;
-    case OPT_QUIET: c->quiet = 1; return 0;
-    case OPT_VERBOSE: c->verbose = 1; return 0;
+    case OPT_QUIET:
+        c->quiet = 1;
+        return 0;
+    case OPT_VERBOSE:
+        c->verbose = 1;
+        return 0;
     case OPT_COLOR:
-        if (!strcmp(arg, "auto")) c->color = -1;
-        else if (!strcmp(arg, "always")) c->color = 1;
-        else if (!strcmp(arg, "never")) c->color = 0;
-        else return ak_cli_usage_error(cmd, "bad --color '%s' (auto, always, never)", arg), -1;
+        if (!strcmp(arg, "auto"))
+            c->color = -1;
+        else if (!strcmp(arg, "always"))
+            c->color = 1;
+        else if (!strcmp(arg, "never"))
+            c->color = 0;
+        else
+            return ak_cli_usage_error(cmd, "bad --color '%s' (auto, always, never)", arg), -1;
         return 0;
     case OPT_MAX_FILE_SIZE:
         if (parse_size(arg, &c->max_file_size) || c->max_file_size < 4096)
@@ -111,14 +134,29 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
         if (parse_uint(arg, 1000, &c->pair_window) || !c->pair_window)
             return ak_cli_usage_error(cmd, "bad --pair-window '%s' (1 to 1000 lines)", arg), -1;
         return 0;
-    case OPT_EXCLUDE: ak_ignore_add(&c->excludes, arg); return 0;
-    case OPT_STS_REGION: c->sts_region = arg; return 0;
-    case OPT_CA_FILE: c->ca_file = arg; return 0;
-    case OPT_GIT: c->git = 1; return 0;
-    case OPT_STAGED: c->staged = 1; return 0;
-    case OPT_RANGE: c->range = arg; return 0;
-    case OPT_ALL_OBJECTS: c->all_objects = 1; return 0;
-    default: return 1;
+    case OPT_EXCLUDE:
+        ak_ignore_add(&c->excludes, arg);
+        return 0;
+    case OPT_STS_REGION:
+        c->sts_region = arg;
+        return 0;
+    case OPT_CA_FILE:
+        c->ca_file = arg;
+        return 0;
+    case OPT_GIT:
+        c->git = 1;
+        return 0;
+    case OPT_STAGED:
+        c->staged = 1;
+        return 0;
+    case OPT_RANGE:
+        c->range = arg;
+        return 0;
+    case OPT_ALL_OBJECTS:
+        c->all_objects = 1;
+        return 0;
+    default:
+        return 1;
     }
 }
 

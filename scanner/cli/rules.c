@@ -8,8 +8,10 @@
 
 static const char rules_help[] =
     "usage: akhound rules list [--rules PATH]...   show every loaded rule\n"
-    "       akhound rules test [--rules PATH]...   check every rule's examples and negative examples\n"
-    "  --rules PATH   add rules from a YAML file or directory (a rule with a built-in id replaces it)\n"
+    "       akhound rules test [--rules PATH]...   check every rule's examples and negative "
+    "examples\n"
+    "  --rules PATH   add rules from a YAML file or directory (a rule with a built-in id replaces "
+    "it)\n"
     "  -v, --verbose  (test) print every example checked\n";
 
 static void list_rules(const ak_rules *rules)
@@ -50,8 +52,10 @@ int cmd_rules(int argc, char **argv)
     ak_engine *engine;
     if (ak_scan_cli_engine(&c, &rules, &engine)) return AK_EXIT_ERROR;
     int rc = 0;
-    if (!strcmp(sub, "list")) list_rules(rules);
-    else rc = ak_rules_selftest(engine, stdout, c.verbose) ? AK_EXIT_FINDINGS : 0;
+    if (!strcmp(sub, "list"))
+        list_rules(rules);
+    else
+        rc = ak_rules_selftest(engine, stdout, c.verbose) ? AK_EXIT_FINDINGS : 0;
     ak_engine_free(engine);
     ak_rules_free(rules);
     ak_scan_cli_free(&c);

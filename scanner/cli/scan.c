@@ -58,14 +58,28 @@ static int parse_args(scan_run *r, int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "f:o:j:qvh", ak_scan_long_options, NULL)) != -1) {
         switch (opt) {
-        case 'f': opt = OPT_FORMAT; break;
-        case 'o': opt = OPT_OUTPUT; break;
-        case 'j': opt = OPT_THREADS; break;
-        case 'q': opt = OPT_QUIET; break;
-        case 'v': opt = OPT_VERBOSE; break;
-        case 'h': opt = OPT_HELP; break;
-        case '?': return ak_cli_usage_error("scan", "bad option");
-        default: break;
+        case 'f':
+            opt = OPT_FORMAT;
+            break;
+        case 'o':
+            opt = OPT_OUTPUT;
+            break;
+        case 'j':
+            opt = OPT_THREADS;
+            break;
+        case 'q':
+            opt = OPT_QUIET;
+            break;
+        case 'v':
+            opt = OPT_VERBOSE;
+            break;
+        case 'h':
+            opt = OPT_HELP;
+            break;
+        case '?':
+            return ak_cli_usage_error("scan", "bad option");
+        default:
+            break;
         }
         if (opt == OPT_HELP) {
             fputs(scan_help, stdout);
@@ -147,8 +161,10 @@ static int write_report(scan_run *r)
     FILE *out = ak_scan_cli_open_output(&r->cli);
     if (!out) return -1;
     ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules};
-    if (r->cli.color == 1) ro.color = 1;
-    else if (r->cli.color == -1) ro.color = isatty(fileno(out)) && !getenv("NO_COLOR");
+    if (r->cli.color == 1)
+        ro.color = 1;
+    else if (r->cli.color == -1)
+        ro.color = isatty(fileno(out)) && !getenv("NO_COLOR");
     int text = r->cli.format == AK_FMT_TEXT;
     /* SARIF carries the summary too: its invocation says whether the scan was complete */
     int with_sum = r->cli.format == AK_FMT_SARIF || (text && !r->cli.quiet);

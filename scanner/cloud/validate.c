@@ -306,6 +306,7 @@ static void settle(fstate *fs, pair_set *set)
         }
         if (!pick || (v->status == AK_VAL_UNKNOWN && pick->status != AK_VAL_UNKNOWN)) pick = v;
     }
+    if (!pick) return; /* not reached: a checked finding has tried at least one secret */
     ak_finding *f = fs->f;
     ak_validation_free(f->validation);
     f->validation = validation_copy(pick);

@@ -51,14 +51,14 @@ void ak_rules_info(const ak_rules *rules, size_t index, ak_rule_info *out);
 const char *ak_rules_version(const ak_rules *rules);
 
 typedef struct ak_engine_opts {
-    unsigned pair_window_lines; /* an ID and a secret at most this many lines apart pair (default 5) */
-    unsigned max_decode_depth;  /* nested decodings, e.g. base64 inside base64 (default 2) */
-    int no_placeholder_filter;  /* report placeholders too (testing rules) */
+    unsigned
+        pair_window_lines; /* an ID and a secret at most this many lines apart pair (default 5) */
+    unsigned max_decode_depth; /* nested decodings, e.g. base64 inside base64 (default 2) */
+    int no_placeholder_filter; /* report placeholders too (testing rules) */
 } ak_engine_opts;
 
 void ak_engine_opts_default(ak_engine_opts *opts);
-int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *opts,
-                  ak_buf *err);
+int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *opts, ak_buf *err);
 void ak_engine_free(ak_engine *engine);
 const ak_rules *ak_engine_rules(const ak_engine *engine);
 

@@ -55,8 +55,8 @@ static void add_base64_variants(patlist *pl, const char *lit, int rule)
         memcpy(bytes + phase, lit, n);
         ak_buf enc = AK_BUF_INIT;
         ak_base64_encode(bytes, n + phase + 2, &enc);
-        size_t first = (8 * phase + 5) / 6;      /* first char starting at or after the literal */
-        size_t last = (8 * (phase + n)) / 6;     /* chars [first, last) lie inside it */
+        size_t first = (8 * phase + 5) / 6;  /* first char starting at or after the literal */
+        size_t last = (8 * (phase + n)) / 6; /* chars [first, last) lie inside it */
         if (last > first + 2) {
             ak_pat p = {rule, AK_PAT_BASE64, 0, (uint8_t)first};
             add_pat(pl, enc.data + first, last - first, 0, p);
@@ -186,8 +186,10 @@ int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *
 {
     ak_engine *e = ak_calloc(1, sizeof *e);
     e->rules = rules;
-    if (opts) e->opts = *opts;
-    else ak_engine_opts_default(&e->opts);
+    if (opts)
+        e->opts = *opts;
+    else
+        ak_engine_opts_default(&e->opts);
     if (e->opts.max_decode_depth > AK_MAX_DEPTH - 1) e->opts.max_decode_depth = AK_MAX_DEPTH - 1;
     e->window = e->opts.pair_window_lines;
     e->codes = ak_calloc(rules->len, sizeof *e->codes);
@@ -410,8 +412,7 @@ static int decode_value(const ak_rule *r, ak_buf *tmp, const char **v, size_t *n
     return 1;
 }
 
-static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, size_t cs,
-                      size_t ce)
+static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, size_t cs, size_t ce)
 {
     const ak_rule *r = &e->rules->items[rule];
     const ak_region *rg = &s->regions[region];
@@ -419,9 +420,8 @@ static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, s
     size_t n = ce - cs;
     int dec = decode_value(r, &s->tmp, &v, &n);
     if (dec < 0) return 0;
-    if (!e->opts.no_placeholder_filter &&
-        (ak_in_template(rg->data, rg->len, cs, ce) ||
-         !ak_value_passes(r, &e->rules->placeholders, v, n)))
+    if (!e->opts.no_placeholder_filter && (ak_in_template(rg->data, rg->len, cs, ce) ||
+                                           !ak_value_passes(r, &e->rules->placeholders, v, n)))
         return 0;
     add_comp(s, rule, region, cs, ce, v, n, dec > 0 ? "base64" : rg->encoding);
     return 1;
@@ -491,8 +491,7 @@ static int decode_base64_at(const ak_engine *e, ak_scratch *s, int region, const
     return scan_child(e, s, child, err);
 }
 
-static int decode_utf16_at(const ak_engine *e, ak_scratch *s, int region, size_t start,
-                           ak_buf *err)
+static int decode_utf16_at(const ak_engine *e, ak_scratch *s, int region, size_t start, ak_buf *err)
 {
     const uint8_t *d = s->regions[region].data;
     size_t len = s->regions[region].len, left = start, right = start;
@@ -542,8 +541,7 @@ static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t 
     return scan_child(e, s, child, err);
 }
 
-static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h,
-                       ak_buf *err)
+static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h, ak_buf *err)
 {
     const ak_pat *p = &e->pats[h->pat];
     const ak_rule *r = &e->rules->items[p->rule];
@@ -583,7 +581,8 @@ static void search_near(const ak_engine *e, ak_scratch *s, int region, size_t fi
                 if (rc <= 0) break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
                 uint32_t g = e->cred_group[k];
-                if (ov[2 * g] != PCRE2_UNSET) keep_match(e, s, (int)k, region, ov[2 * g], ov[2 * g + 1]);
+                if (ov[2 * g] != PCRE2_UNSET)
+                    keep_match(e, s, (int)k, region, ov[2 * g], ov[2 * g + 1]);
                 rg = &s->regions[region];
                 pos = ov[1] > pos ? ov[1] : pos + 1;
             }
@@ -636,8 +635,8 @@ static void finish_components(ak_scratch *s, const ak_chunk *chunk)
             drop_comp(s, i);
             continue;
         }
-        for (const uint8_t *nl; pos < c->root_off &&
-                                (nl = memchr(root->data + pos, '\n', c->root_off - pos));) {
+        for (const uint8_t *nl;
+             pos < c->root_off && (nl = memchr(root->data + pos, '\n', c->root_off - pos));) {
             line++;
             pos = (size_t)(nl - root->data) + 1;
             line_start = pos;

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[AK_KIND__COUNT] = {
-    "access_key_pair", "access_key_id", "access_key_secret", "sts_credentials"};
+static const char *const kind_names[AK_KIND__COUNT] = {"access_key_pair", "access_key_id",
+                                                       "access_key_secret", "sts_credentials"};
 
-static const char *const val_names[] = {"none",      "valid",     "wrong_secret", "inactive",
-                                        "not_found", "expired",   "unknown"};
+static const char *const val_names[] = {"none",      "valid",   "wrong_secret", "inactive",
+                                        "not_found", "expired", "unknown"};
 
 const char *ak_kind_name(ak_kind kind)
 {

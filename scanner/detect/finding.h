@@ -1,7 +1,8 @@
 /*
  * ak_finding: one credential found, the unit every later stage works on (reports, baseline,
  * validation, response). A finding owns all its strings. A pair's ID and secret, or an STS
- * credential's three parts, are one finding: that is what validation needs and what a human acts on.
+ * credential's three parts, are one finding: that is what validation needs and what a human acts
+ * on.
  *
  * Secrets are held in clear in memory (validation needs them) and must never be written anywhere
  * unless the user passed --show-secrets: writers use secret_sha256/redacted forms instead.
@@ -64,15 +65,19 @@ typedef struct ak_finding {
     char *security_token; /* STS security token, or NULL; treated like a secret */
     char **candidates;    /* further secrets seen near the ID, nearest first (not incl. secret) */
     size_t n_candidates;
-    char *path;           /* file path as given/walked, "-" for stdin, path in tree for git */
-    uint32_t line;        /* 1-based line of the first byte of the credential */
-    uint32_t column;      /* 1-based byte column, in the decoded text */
-    const char *encoding; /* static string: "plain", "base64", "percent", "escaped", "utf16le" */
-    char *blob;           /* git blob id, or NULL */
+    char *path;             /* file path as given/walked, "-" for stdin, path in tree for git */
+    uint32_t line;          /* 1-based line of the first byte of the credential */
+    uint32_t column;        /* 1-based byte column, in the decoded text */
+    const char *encoding;   /* static string: "plain", "base64", "percent", "escaped", "utf16le" */
+    char *blob;             /* git blob id, or NULL */
     ak_commit_info *commit; /* commit that introduced it, or NULL */
     char *repository;       /* repository name for org scans, or NULL */
     char *link;             /* web link to the file at the commit, or NULL */
     char fingerprint[65];   /* hex SHA-256; see ak_finding_fingerprint */
+    /* Kept when a finding is read back from a report written without --show-secrets, so that
+     * rewriting it (validate, respond, report merge) does not lose what identifies the secret. */
+    char secret_sha256[65];
+    char secret_redacted[16];
     ak_validation *validation; /* NULL until validated */
 } ak_finding;
 
@@ -86,7 +91,8 @@ typedef struct ak_findings {
 void ak_findings_push(ak_findings *list, ak_finding *f);
 /* Moves every finding of src to dst; src is left empty. */
 void ak_findings_move(ak_findings *dst, ak_findings *src);
-/* Sorts by path, line, column, rule, then fingerprint: the same input always gives the same order. */
+/* Sorts by path, line, column, rule, then fingerprint: the same input always gives the same order.
+ */
 void ak_findings_sort(ak_findings *list);
 void ak_findings_free(ak_findings *list);
 void ak_finding_free(ak_finding *f);
@@ -108,7 +114,8 @@ void ak_finding_fingerprint_at(ak_finding *f, const char *path);
 
 /* hex SHA-256 of s into out[65]. */
 void ak_sha256_hex(const char *s, size_t len, char out[65]);
-/* A short, safe preview of a secret: first 3 and last 2 characters around "…", or "***" if short. */
+/* A short, safe preview of a secret: first 3 and last 2 characters around "…", or "***" if short.
+ */
 void ak_redact(const char *secret, char *out, size_t outlen);
 
 #endif

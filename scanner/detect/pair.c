@@ -72,7 +72,7 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
 {
     const ak_comp *id = &s->comps[j->id];
     unsigned best_token = ~0u;
-    cand all[64];
+    cand all[64] = {{0}};
     size_t n = 0;
     for (int dir = -1; dir <= 1; dir += 2) {
         for (long k = (long)j->id + dir; k >= 0 && k < (long)s->n_comps; k += dir) {
@@ -86,7 +86,7 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
                 best_token = dist;
                 j->token = k;
             } else if (in_list(e->rules, &c->part_secrets, o->rule) && n < 64) {
-                cand x = {(size_t)k, dist, e->near_target[o->rule] < 0, dir > 0};
+                cand x = {(size_t)k, dist, e->near_target[o->rule]<0, dir> 0};
                 all[n++] = x;
             }
         }
@@ -154,8 +154,8 @@ static void emit_joined(const ak_scratch *s, const ak_chunk *chunk, const ak_rul
 {
     ak_finding f;
     const ak_comp *id = &s->comps[j->id];
-    base_finding(&f, chunk, id, c->id, c->role == AK_ROLE_STS ? AK_KIND_STS_CREDENTIALS
-                                                              : AK_KIND_ACCESS_KEY_PAIR);
+    base_finding(&f, chunk, id, c->id,
+                 c->role == AK_ROLE_STS ? AK_KIND_STS_CREDENTIALS : AK_KIND_ACCESS_KEY_PAIR);
     f.access_key_id = ak_strdup(id->value);
     if (j->primary >= 0) f.secret = ak_strdup(s->comps[j->primary].value);
     if (j->token >= 0) f.security_token = ak_strdup(s->comps[j->token].value);
@@ -196,9 +196,12 @@ static void join_composite(const ak_engine *e, ak_scratch *s, const ak_chunk *ch
 static ak_kind alone_kind(ak_role role)
 {
     switch (role) {
-    case AK_ROLE_ID: return AK_KIND_ACCESS_KEY_ID;
-    case AK_ROLE_SECRET: return AK_KIND_ACCESS_KEY_SECRET;
-    default: return AK_KIND_STS_CREDENTIALS;
+    case AK_ROLE_ID:
+        return AK_KIND_ACCESS_KEY_ID;
+    case AK_ROLE_SECRET:
+        return AK_KIND_ACCESS_KEY_SECRET;
+    default:
+        return AK_KIND_STS_CREDENTIALS;
     }
 }
 
@@ -208,16 +211,18 @@ static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *
     const ak_rule *r = &e->rules->items[comp->rule];
     ak_finding f;
     base_finding(&f, chunk, comp, r->id, alone_kind(r->role));
-    if (r->role == AK_ROLE_ID || r->role == AK_ROLE_STS_ID) f.access_key_id = ak_strdup(comp->value);
-    else if (r->role == AK_ROLE_STS_TOKEN) f.security_token = ak_strdup(comp->value);
-    else f.secret = ak_strdup(comp->value);
+    if (r->role == AK_ROLE_ID || r->role == AK_ROLE_STS_ID)
+        f.access_key_id = ak_strdup(comp->value);
+    else if (r->role == AK_ROLE_STS_TOKEN)
+        f.security_token = ak_strdup(comp->value);
+    else
+        f.secret = ak_strdup(comp->value);
     (void)s;
     ak_finding_fingerprint_at(&f, chunk->fingerprint_path ? chunk->fingerprint_path : f.path);
     ak_findings_push(out, &f);
 }
 
-void ak_pair_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk,
-                        ak_findings *out)
+void ak_pair_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_findings *out)
 {
     const ak_rules *rules = e->rules;
     for (size_t i = 0; i < rules->len; i++)

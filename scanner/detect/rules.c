@@ -19,8 +19,8 @@
 extern const char ak_builtin_rules[];
 
 static const char *const role_names[AK_ROLE__COUNT] = {
-    "access_key_id",     "access_key_secret", "sts_access_key_id", "sts_access_key_secret",
-    "sts_security_token", "access_key_pair",  "sts_credentials"};
+    "access_key_id",      "access_key_secret", "sts_access_key_id", "sts_access_key_secret",
+    "sts_security_token", "access_key_pair",   "sts_credentials"};
 
 const char *ak_role_name(ak_role role)
 {
@@ -177,9 +177,12 @@ static int get_double(ctx *c, const yaml_node_t *n, const char *key, double *out
 static int get_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
 {
     const char *s = scalar(n);
-    if (s && (!strcmp(s, "true") || !strcmp(s, "yes"))) *out = 1;
-    else if (s && (!strcmp(s, "false") || !strcmp(s, "no"))) *out = 0;
-    else return fail(c, n, "'%s' must be true or false", key);
+    if (s && (!strcmp(s, "true") || !strcmp(s, "yes")))
+        *out = 1;
+    else if (s && (!strcmp(s, "false") || !strcmp(s, "no")))
+        *out = 0;
+    else
+        return fail(c, n, "'%s' must be true or false", key);
     return 0;
 }
 
@@ -345,10 +348,14 @@ static int parse_placeholders(ctx *c, ak_rules *rules, const yaml_node_t *n)
         const yaml_node_t *vn = yaml_document_get_node(c->doc, q->value);
         const char *k = scalar(kn);
         int rc;
-        if (k && !strcmp(k, "words")) rc = get_list(c, vn, k, &p->words);
-        else if (k && !strcmp(k, "max_repeat")) rc = get_uint(c, vn, k, &p->max_repeat);
-        else if (k && !strcmp(k, "max_sequence")) rc = get_uint(c, vn, k, &p->max_sequence);
-        else rc = fail(c, kn, "unknown placeholders field '%s'", k ? k : "?");
+        if (k && !strcmp(k, "words"))
+            rc = get_list(c, vn, k, &p->words);
+        else if (k && !strcmp(k, "max_repeat"))
+            rc = get_uint(c, vn, k, &p->max_repeat);
+        else if (k && !strcmp(k, "max_sequence"))
+            rc = get_uint(c, vn, k, &p->max_sequence);
+        else
+            rc = fail(c, kn, "unknown placeholders field '%s'", k ? k : "?");
         if (rc) return -1;
     }
     return 0;
@@ -365,10 +372,14 @@ static int parse_root(ctx *c, ak_rules *rules, const yaml_node_t *root)
         const yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
         const char *k = scalar(kn);
         int rc = 0;
-        if (k && !strcmp(k, "rules")) rc = parse_rules_seq(c, rules, vn);
-        else if (k && !strcmp(k, "placeholders")) rc = parse_placeholders(c, rules, vn);
-        else if (k && !strcmp(k, "version")) rc = 0;
-        else rc = fail(c, kn, "unknown top-level field '%s'", k ? k : "?");
+        if (k && !strcmp(k, "rules"))
+            rc = parse_rules_seq(c, rules, vn);
+        else if (k && !strcmp(k, "placeholders"))
+            rc = parse_placeholders(c, rules, vn);
+        else if (k && !strcmp(k, "version"))
+            rc = 0;
+        else
+            rc = fail(c, kn, "unknown top-level field '%s'", k ? k : "?");
         if (rc) return -1;
     }
     return 0;
@@ -423,8 +434,8 @@ static int add_file(ak_rules *rules, const char *path, ak_buf *err)
 static int is_rule_file(const char *name)
 {
     size_t n = strlen(name);
-    return name[0] != '.' && ((n > 4 && !strcmp(name + n - 4, ".yml")) ||
-                              (n > 5 && !strcmp(name + n - 5, ".yaml")));
+    return name[0] != '.' &&
+           ((n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml")));
 }
 
 static int cmp_str(const void *a, const void *b)

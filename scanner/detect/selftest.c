@@ -74,8 +74,10 @@ static int directive(const char **p, ak_buf *out)
         ak_buf inner = AK_BUF_INIT;
         *p = s + 4;
         int rc = expand(p, &inner, 1);
-        if (!rc && at_close(*p)) *p += 2;
-        else rc = -1;
+        if (!rc && at_close(*p))
+            *p += 2;
+        else
+            rc = -1;
         if (!rc) ak_base64_encode((const uint8_t *)ak_buf_cstr(&inner), inner.len, out);
         ak_buf_free(&inner);
         return rc;
@@ -129,11 +131,15 @@ static int run_list(const ak_engine *e, ak_scratch *s, int rule, const ak_strlis
         int hit = rc ? -1 : example_hits(e, s, rule, ak_buf_cstr(&text), &err);
         if (hit < 0 || hit != want) {
             failures++;
-            fprintf(report, "FAIL %s: %s %zu %s: %s\n", r->id, want ? "example" : "negative example",
-                    i + 1, hit < 0 ? "could not be run" : want ? "was not found" : "was found",
+            fprintf(report, "FAIL %s: %s %zu %s: %s\n", r->id,
+                    want ? "example" : "negative example", i + 1,
+                    hit < 0 ? "could not be run"
+                    : want  ? "was not found"
+                            : "was found",
                     l->items[i]);
         } else if (verbose) {
-            fprintf(report, "ok   %s: %s %zu\n", r->id, want ? "example" : "negative example", i + 1);
+            fprintf(report, "ok   %s: %s %zu\n", r->id, want ? "example" : "negative example",
+                    i + 1);
         }
         ak_buf_free(&text);
         ak_buf_free(&err);

@@ -55,9 +55,14 @@ static void put_secrets(json_t *o, const ak_finding *f, int show)
 {
     char redacted[64];
     if (show) put_str(o, "secret", f->secret);
-    if (f->secret) ak_redact(f->secret, redacted, sizeof redacted);
-    put_str(o, "secret_redacted", f->secret ? redacted : NULL);
-    put_sha256(o, "secret_sha256", f->secret);
+    if (f->secret) {
+        ak_redact(f->secret, redacted, sizeof redacted);
+        put_str(o, "secret_redacted", redacted);
+        put_sha256(o, "secret_sha256", f->secret);
+    } else { /* read back without the secret: keep what the earlier report said */
+        put_str(o, "secret_redacted", f->secret_redacted[0] ? f->secret_redacted : NULL);
+        put_str(o, "secret_sha256", f->secret_sha256[0] ? f->secret_sha256 : NULL);
+    }
     if (f->security_token) {
         if (show) put_str(o, "security_token", f->security_token);
         put_sha256(o, "security_token_sha256", f->security_token);

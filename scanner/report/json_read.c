@@ -177,6 +177,21 @@ static int check_sha256(const json_t *obj, const char *key, const char *secret, 
     return -1;
 }
 
+/* Without the clear secret, remember its hash and preview so a rewrite keeps them. */
+static int keep_secret_identity(const json_t *obj, ak_finding *f, ak_buf *err)
+{
+    const char *sha = json_string_value(json_object_get(obj, "secret_sha256"));
+    const char *red = json_string_value(json_object_get(obj, "secret_redacted"));
+    if (f->secret) return 0;
+    if (sha && (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)) {
+        ak_buf_puts(err, "field 'secret_sha256' must be 64 lower-case hex digits");
+        return -1;
+    }
+    if (sha) memcpy(f->secret_sha256, sha, 65);
+    if (red) snprintf(f->secret_redacted, sizeof f->secret_redacted, "%s", red);
+    return 0;
+}
+
 static int get_fingerprint(const json_t *obj, ak_finding *f, ak_buf *err)
 {
     const json_t *v = json_object_get(obj, "fingerprint");
@@ -215,7 +230,7 @@ static int read_fields(const json_t *obj, ak_finding *f, ak_buf *err)
            get_str(obj, "link", 0, &f->link, err) || get_validation(obj, &f->validation, err) ||
            check_sha256(obj, "secret_sha256", f->secret, err) ||
            check_sha256(obj, "security_token_sha256", f->security_token, err) ||
-           get_fingerprint(obj, f, err);
+           keep_secret_identity(obj, f, err) || get_fingerprint(obj, f, err);
 }
 
 int ak_finding_from_json(ak_finding *out, const json_t *obj, ak_buf *err)

@@ -51,8 +51,10 @@ static void drop_window_duplicates(ak_findings *out, size_t from)
         for (size_t k = from; k < keep && !dup; k++)
             dup = out->items[k].line == out->items[i].line &&
                   !strcmp(out->items[k].fingerprint, out->items[i].fingerprint);
-        if (dup) ak_finding_free(&out->items[i]);
-        else out->items[keep++] = out->items[i];
+        if (dup)
+            ak_finding_free(&out->items[i]);
+        else
+            out->items[keep++] = out->items[i];
     }
     out->len = keep;
 }
@@ -60,8 +62,7 @@ static void drop_window_duplicates(ak_findings *out, size_t from)
 static uint32_t count_newlines(const uint8_t *d, size_t n)
 {
     uint32_t lines = 0;
-    for (const uint8_t *p = d, *end = d + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
-        lines++;
+    for (const uint8_t *p = d, *end = d + n; (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
     return lines;
 }
 
@@ -157,8 +158,8 @@ static void scan_one_file(const ak_engine *e, const ak_scan_opts *o, worker *w, 
             ak_buf_printf(&err, "%s: cannot read: %s", path, strerror(errno));
             rc = -2;
         } else {
-            ak_chunk c = {(const uint8_t *)w->buf.data, w->buf.len, path, NULL, 1,
-                          path + it->rel_off};
+            ak_chunk c = {
+                (const uint8_t *)w->buf.data, w->buf.len, path, NULL, 1, path + it->rel_off};
             rc = ak_scan_buffer(e, w->scratch, &c, o->max_file_size, &w->found, &err);
             w->sum.files++;
             w->sum.bytes += w->buf.len;
@@ -237,8 +238,10 @@ static void visit(walk *wk, const char *path, const char *rel, unsigned char dty
             walk_error(wk, path, "cannot stat");
             return;
         }
-        dtype = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
-                                             : S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
+        dtype = S_ISDIR(st.st_mode)   ? DT_DIR
+                : S_ISREG(st.st_mode) ? DT_REG
+                : S_ISLNK(st.st_mode) ? DT_LNK
+                                      : DT_FIFO;
     }
     if (dtype == DT_DIR) {
         if (!excluded(wk, rel, 1)) walk_dir(wk, path, rel);

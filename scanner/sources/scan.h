@@ -11,8 +11,8 @@
 #include "util/ignore.h"
 
 typedef struct ak_scan_opts {
-    unsigned threads;       /* 0: one per core */
-    uint64_t max_file_size; /* larger files are scanned in overlapping windows of this size */
+    unsigned threads;          /* 0: one per core */
+    uint64_t max_file_size;    /* larger files are scanned in overlapping windows of this size */
     const ak_ignore *excludes; /* --exclude patterns, applied under every root */
     int verbose;
 } ak_scan_opts;

@@ -1,8 +1,8 @@
 /*
  * ak_buf: the one growable byte buffer used everywhere (JSON building, decoded text, report lines).
- * It always keeps a NUL after the last byte so its contents can be used as a C string when they hold
- * text. Growth doubles, so appending n bytes one at a time costs O(n). Not thread-safe; each owner
- * keeps its own.
+ * It always keeps a NUL after the last byte so its contents can be used as a C string when they
+ * hold text. Growth doubles, so appending n bytes one at a time costs O(n). Not thread-safe; each
+ * owner keeps its own.
  */
 #ifndef AK_UTIL_BUF_H
 #define AK_UTIL_BUF_H
@@ -17,7 +17,10 @@ typedef struct ak_buf {
     size_t cap;
 } ak_buf;
 
-#define AK_BUF_INIT {NULL, 0, 0}
+#define AK_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Makes room for at least `extra` more bytes (plus the trailing NUL). Aborts on out-of-memory. */
 void ak_buf_reserve(ak_buf *b, size_t extra);

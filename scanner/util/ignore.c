@@ -26,7 +26,7 @@ static int class_match(const char **pp, char c)
 
 int ak_glob_match(const char *p, const char *s)
 {
-    for (; *p; ) {
+    for (; *p;) {
         if (p[0] == '*' && p[1] == '*') {
             const char *rest = p + 2;
             if (*rest == '/') rest++;

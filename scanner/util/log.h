@@ -6,7 +6,12 @@
 #ifndef AK_UTIL_LOG_H
 #define AK_UTIL_LOG_H
 
-typedef enum { AK_LOG_QUIET = 0, AK_LOG_NORMAL = 1, AK_LOG_VERBOSE = 2, AK_LOG_DEBUG = 3 } ak_log_level;
+typedef enum {
+    AK_LOG_QUIET = 0,
+    AK_LOG_NORMAL = 1,
+    AK_LOG_VERBOSE = 2,
+    AK_LOG_DEBUG = 3
+} ak_log_level;
 
 void ak_log_set_level(ak_log_level level);
 ak_log_level ak_log_get_level(void);

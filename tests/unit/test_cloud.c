@@ -121,7 +121,7 @@ static int emu_start(void **state)
     snprintf(port_path, sizeof port_path, "%s/port", e->dir);
     e->pid = fork();
     if (e->pid == 0) {
-        freopen("/dev/null", "w", stdout);
+        if (!freopen("/dev/null", "w", stdout)) _exit(126);
         execlp("python3", "python3", "tests/emulator/emulator.py", "serve", "--state", state_path,
                "--port-file", port_path, (char *)NULL);
         _exit(127);

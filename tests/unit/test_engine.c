@@ -53,7 +53,8 @@ static void test_pair_found_with_position(void **state)
     char id[25], sec[31], text[256];
     tu_random_key_id(id);
     tu_random_secret(sec);
-    snprintf(text, sizeof text, "# config\nregion: cn-hangzhou\n  id: %s\n  key: \"%s\"\n", id, sec);
+    snprintf(text, sizeof text, "# config\nregion: cn-hangzhou\n  id: %s\n  key: \"%s\"\n", id,
+             sec);
     ak_findings f = scan_str(text);
     assert_int_equal(f.len, 1);
     assert_string_equal(ak_kind_name(f.items[0].kind), "access_key_pair");

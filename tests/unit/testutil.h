@@ -36,11 +36,12 @@ static inline void tu_random_alnum(char *out, size_t n)
      * or sequences): generated keys never look like placeholders */
     static const char abc[] = "BCDFGHJKLMNPQRSTVWYZbcdfghjkmnpqrstvwyz23456789";
     tu_seed();
+    char prev = 0;
     for (size_t i = 0; i < n; i++) {
         char c;
         do c = abc[rand() % (int)(sizeof abc - 1)];
-        while (i > 0 && (c == out[i - 1] || c == out[i - 1] + 1 || c == out[i - 1] - 1));
-        out[i] = c;
+        while (c == prev || c == prev + 1 || c == prev - 1);
+        out[i] = prev = c;
     }
     if (n >= 3) {
         out[0] = 'K';
