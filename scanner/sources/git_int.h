@@ -1,0 +1,124 @@
+/*
+ * Internals shared by the git sources (git_*.c). Three pieces:
+ *
+ *   ak_oidset   an open-addressing hash map from object id to a 32-bit value: the seen-sets of
+ *               commits, trees and blobs. Object ids are already uniformly random, so their first
+ *               bytes are the hash; a probe touches one contiguous slot.
+ *   ak_gwalk    the walk: commits in topological order (parents first), each commit's tree read
+ *               once per distinct tree, each new blob handed to the scan pool with the rank (index
+ *               in that order) of the first commit that holds it.
+ *   ak_gscan    the pool: worker threads, each with its own libgit2 repository handle and engine
+ *               scratch, reading and scanning blobs and commit messages.
+ *
+ * Everything except the workers runs on the calling thread.
+ */
+#ifndef AK_SOURCES_GIT_INT_H
+#define AK_SOURCES_GIT_INT_H
+
+#include "sources/git.h"
+#include "util/pool.h"
+
+#include <git2.h>
+
+#define AK_RANK_NONE UINT32_MAX
+
+typedef struct ak_oidset {
+    git_oid *keys;
+    uint32_t *vals;
+    uint8_t *used;
+    size_t cap, len;
+} ak_oidset;
+
+/* 1 and *val set when present, else 0. */
+int ak_oidset_get(const ak_oidset *s, const git_oid *id, uint32_t *val);
+/* Inserts id -> val; returns 1 when id was new, 0 when it was present (its value is kept). */
+int ak_oidset_add(ak_oidset *s, const git_oid *id, uint32_t val);
+/* Sets the value of a present or new id. */
+void ak_oidset_set(ak_oidset *s, const git_oid *id, uint32_t val);
+void ak_oidset_free(ak_oidset *s);
+
+/* Sets the libgit2 options a scan wants (no re-hashing of each object read: the scan trusts the
+ * pack checksums git verified on fetch) and initialises the library. Pair with ak_git_done. */
+void ak_git_init(void);
+void ak_git_done(void);
+/* Opens the repository containing `path` (NULL: "."), adding the object directories git names in
+ * the environment (a pre-receive hook's quarantine). */
+int ak_git_open(git_repository **out, const char *path, ak_buf *err);
+/* Opens the same repository again (a worker's own handle). */
+int ak_git_reopen(git_repository **out, git_repository *repo, ak_buf *err);
+/* The last libgit2 error message, never NULL. */
+const char *ak_git_errmsg(void);
+/* Reports an error (naming the object) and counts it; the scan goes on but is incomplete. */
+void ak_git_note_error(ak_scan_summary *sum, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Reads <gitdir>/shallow into `set`: those commits' parents are absent on purpose. */
+void ak_git_read_shallow(git_repository *repo, ak_oidset *set);
+/* Formats a git time as ISO 8601 UTC into out[21]. */
+void ak_git_iso_date(git_time_t t, char out[21]);
+/* ak_commit_info for a commit id, or NULL if it cannot be read. */
+ak_commit_info *ak_git_commit_info(git_repository *repo, const git_oid *id);
+/* True if data is a Git LFS pointer file. */
+int ak_git_is_lfs_pointer(const uint8_t *data, size_t len);
+
+/* ---------- the scan pool ---------- */
+
+typedef struct ak_gworker ak_gworker;
+
+typedef struct ak_gscan {
+    const ak_engine *engine;
+    const ak_git_opts *opts;
+    git_repository *repo;
+    ak_pool *pool;
+    ak_gworker *workers;
+    unsigned n_workers;
+    int failed;
+} ak_gscan;
+
+int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
+                   const ak_git_opts *opts);
+/* Queues a blob: scanned with `path` (copied), findings ranked `rank`. */
+void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t rank);
+/* Queues a commit message (copied); its findings belong to the commit of rank `rank`. */
+void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank);
+/* Waits for every queued item and appends the findings to out with their ranks (ranks grows
+ * with out: (*ranks)[i] is the rank of out->items[i]). Returns -1 if the engine failed. */
+int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_summary *sum);
+
+/* ---------- the walk ---------- */
+
+typedef struct ak_gwalk {
+    git_repository *repo;
+    ak_gscan *scan;          /* NULL: mark what is seen without scanning (range boundaries) */
+    const ak_git_opts *opts;
+    ak_scan_summary *sum;
+    ak_oidset shallow;
+    ak_oidset commits;       /* commit id -> rank, or AK_RANK_NONE while on the DFS stack */
+    const ak_oidset *hidden; /* commits not to enter (a range's base side), or NULL */
+    ak_oidset trees, blobs, gitlinks;
+    git_oid *order;          /* commit ids by rank */
+    size_t n_order, cap_order;
+    git_oid *boundary;       /* hidden parents met by the walk */
+    size_t n_boundary, cap_boundary;
+    ak_buf path;
+} ak_gwalk;
+
+void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_git_opts *opts,
+                   ak_scan_summary *sum);
+void ak_gwalk_free(ak_gwalk *w);
+/* Walks every commit reachable from tip not seen yet, parents first; each commit gets the next
+ * rank, its message and its tree's new blobs are queued. */
+void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip);
+/* Walks one tree under `prefix` ("" for a root), queueing new blobs with `rank`. */
+void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_t rank);
+/* Collects every commit reachable from tip into `set` (no trees read). */
+void ak_gwalk_reach(ak_gwalk *w, const git_oid *tip, ak_oidset *set);
+
+/* ---------- attribution ---------- */
+
+/* Keeps, for each fingerprint, the findings of its earliest-ranked blob (a key that lived through
+ * many versions of a file is reported once, at the commit that introduced it) and fills `commit`
+ * of each kept finding from the ranked commit ids. */
+void ak_git_attribute(git_repository *repo, const git_oid *order, size_t n_order,
+                      ak_findings *found, uint32_t *ranks);
+
+#endif
