@@ -47,7 +47,8 @@ typedef struct ak_rule_info {
 } ak_rule_info;
 
 void ak_rules_info(const ak_rules *rules, size_t index, ak_rule_info *out);
-/* A hex digest of every loaded rule's definition: changes whenever any rule changes. */
+/* A hex digest of every loaded rule's definition: changes whenever any rule changes. Computed on
+ * the first call; not thread-safe until then. */
 const char *ak_rules_version(const ak_rules *rules);
 
 typedef struct ak_engine_opts {

@@ -103,9 +103,14 @@ void ak_rules_info(const ak_rules *rules, size_t index, ak_rule_info *out)
     out->origin = r->origin;
 }
 
+/* Computed on first use: hashing at load time would initialise OpenSSL on every start, which
+ * costs a pre-commit run more than compiling the rules. */
 const char *ak_rules_version(const ak_rules *rules)
 {
-    return rules->version;
+    ak_rules *r = (ak_rules *)rules;
+    if (!r->version[0])
+        ak_sha256_hex(ak_buf_cstr(&r->digest_input), r->digest_input.len, r->version);
+    return r->version;
 }
 
 /* ---- YAML helpers ---- */
@@ -388,7 +393,7 @@ static int parse_root(ctx *c, ak_rules *rules, const yaml_node_t *root)
 static void update_version(ak_rules *rules, const char *text, size_t len)
 {
     ak_buf_append(&rules->digest_input, text, len);
-    ak_sha256_hex(rules->digest_input.data, rules->digest_input.len, rules->version);
+    rules->version[0] = '\0';
 }
 
 int ak_rules_add_text(ak_rules *rules, const char *text, size_t len, const char *origin,
