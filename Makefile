@@ -12,7 +12,7 @@ PKGS     := libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson s
 DEB_PKGS := build-essential pkg-config git openssl python3 python3-jsonschema ca-certificates \
             libpcre2-dev libvectorscan-dev libgit2-dev libcurl4-openssl-dev libssl-dev \
             libyaml-dev libjansson-dev libsqlite3-dev libcmocka-dev
-DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time
+DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit
 
 OPT      ?= -O2
 SAN      ?=
@@ -39,6 +39,8 @@ $(BUILD)/obj/%.o: %.c
 
 # The built-in rules are assembled into the binary (scanner/detect/builtin.c uses .incbin).
 $(BUILD)/obj/scanner/detect/builtin.o: patterns/alibaba.yml
+# ... and so are the git hooks that `akhound hook install` writes.
+$(BUILD)/obj/scanner/cli/hook.o: hooks/pre-commit hooks/pre-push
 
 $(BUILD)/libakhound.a: $(LIB_OBJ)
 	@rm -f $@

@@ -31,6 +31,8 @@ const struct option ak_scan_long_options[] = {
     {"staged", no_argument, NULL, OPT_STAGED},
     {"range", required_argument, NULL, OPT_RANGE},
     {"all-objects", no_argument, NULL, OPT_ALL_OBJECTS},
+    {"all-staged-lines", no_argument, NULL, OPT_ALL_STAGED_LINES},
+    {"since-commit", required_argument, NULL, OPT_SINCE_COMMIT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -154,6 +156,12 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
         return 0;
     case OPT_ALL_OBJECTS:
         c->all_objects = 1;
+        return 0;
+    case OPT_ALL_STAGED_LINES:
+        c->all_staged_lines = 1;
+        return 0;
+    case OPT_SINCE_COMMIT:
+        c->since_commit = arg;
         return 0;
     default:
         return 1;

@@ -29,8 +29,9 @@ typedef struct ak_scan_cli {
     const char *sts_region;
     const char *ca_file;
     /* git sources */
-    int git, staged, all_objects;
-    const char *range;
+    int git, staged, all_objects, all_staged_lines;
+    const char *range;        /* --range BASE..HEAD */
+    const char *since_commit; /* --since-commit BASE: BASE..HEAD */
 } ak_scan_cli;
 
 enum {
@@ -53,6 +54,8 @@ enum {
     OPT_STAGED,
     OPT_RANGE,
     OPT_ALL_OBJECTS,
+    OPT_ALL_STAGED_LINES,
+    OPT_SINCE_COMMIT,
     OPT_HELP,
 };
 

@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "cloud/validate.h"
 #include "detect/baseline.h"
+#include "sources/git.h"
 #include "sources/scan.h"
 #include "util/log.h"
 
@@ -19,6 +20,9 @@
 static const char scan_help[] =
     "usage: akhound scan [options] [PATH...]     files and directories (default: .)\n"
     "       akhound scan [options] -             standard input\n"
+    "       akhound scan --git [REPO]            every blob and commit message in the history\n"
+    "       akhound scan --staged [REPO]         what `git commit` would record (pre-commit)\n"
+    "       akhound scan --range BASE..HEAD [REPO]  what a push or pull request introduces\n"
     "\n"
     "output:\n"
     "  -f, --format FMT       text (default), json, jsonl or sarif\n"
@@ -32,6 +36,10 @@ static const char scan_help[] =
     "      --exclude GLOB     skip paths matching GLOB (gitignore syntax; repeatable)\n"
     "      --rules PATH       add rules from a YAML file or a directory of them (repeatable)\n"
     "      --pair-window N    pair an ID and a secret at most N lines apart (default 5)\n"
+    "git:\n"
+    "      --all-objects      with --git: also unreachable objects (dangling commits, blobs)\n"
+    "      --since-commit B   the same as --range B..HEAD\n"
+    "      --all-staged-lines with --staged: also keys on lines the change did not touch\n"
     "performance:\n"
     "  -j, --threads N        worker threads (default: one per core)\n"
     "      --max-file-size N  scan larger files in overlapping windows of N bytes (default 256M)\n"
@@ -99,6 +107,40 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The git sources: one mode, at most one repository (default: the one containing "."). */
+static int run_git(scan_run *r, const ak_scan_opts *so, char **paths, int n_paths)
+{
+    int modes = !!r->cli.git + !!r->cli.staged + !!(r->cli.range || r->cli.since_commit);
+    const char *err = modes > 1                             ? "--git, --staged and --range "
+                                                              "(--since-commit) exclude each other"
+                      : n_paths > 1                         ? "give at most one repository"
+                      : r->cli.range && r->cli.since_commit ? "--range or --since-commit, not both"
+                      : r->cli.all_objects && !r->cli.git   ? "--all-objects needs --git"
+                      : r->cli.all_staged_lines && !r->cli.staged
+                          ? "--all-staged-lines needs --staged"
+                          : NULL;
+    if (err) {
+        ak_error("scan: %s", err);
+        return -1;
+    }
+    ak_git_opts go;
+    ak_git_opts_default(&go);
+    go.scan = *so;
+    go.all_objects = r->cli.all_objects;
+    go.all_staged_lines = r->cli.all_staged_lines;
+    const char *repo = n_paths ? paths[0] : NULL;
+    if (r->cli.git) return ak_git_scan_history(r->engine, repo, &go, &r->found, &r->sum);
+    if (r->cli.staged) return ak_git_scan_staged(r->engine, repo, &go, &r->found, &r->sum);
+    ak_buf range = AK_BUF_INIT;
+    if (r->cli.since_commit)
+        ak_buf_printf(&range, "%s..HEAD", r->cli.since_commit);
+    else
+        ak_buf_puts(&range, r->cli.range);
+    int rc = ak_git_scan_range(r->engine, repo, range.data, &go, &r->found, &r->sum);
+    ak_buf_free(&range);
+    return rc;
+}
+
 static int run_sources(scan_run *r, char **paths, int n_paths)
 {
     ak_scan_opts so;
@@ -107,8 +149,10 @@ static int run_sources(scan_run *r, char **paths, int n_paths)
     so.max_file_size = r->cli.max_file_size;
     so.excludes = &r->cli.excludes;
     so.verbose = r->cli.verbose;
-    if (r->cli.git || r->cli.staged || r->cli.range) {
-        ak_error("scan: --git, --staged and --range are not available in this version yet");
+    if (r->cli.git || r->cli.staged || r->cli.range || r->cli.since_commit)
+        return run_git(r, &so, paths, n_paths);
+    if (r->cli.all_objects || r->cli.all_staged_lines) {
+        ak_error("scan: --all-objects needs --git, --all-staged-lines needs --staged");
         return -1;
     }
     if (n_paths == 1 && !strcmp(paths[0], "-"))

@@ -88,16 +88,16 @@ int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_sum
 
 typedef struct ak_gwalk {
     git_repository *repo;
-    ak_gscan *scan;          /* NULL: mark what is seen without scanning (range boundaries) */
+    ak_gscan *scan; /* NULL: mark what is seen without scanning (range boundaries) */
     const ak_git_opts *opts;
     ak_scan_summary *sum;
     ak_oidset shallow;
     ak_oidset commits;       /* commit id -> rank, or AK_RANK_NONE while on the DFS stack */
     const ak_oidset *hidden; /* commits not to enter (a range's base side), or NULL */
     ak_oidset trees, blobs, gitlinks;
-    git_oid *order;          /* commit ids by rank */
+    git_oid *order; /* commit ids by rank */
     size_t n_order, cap_order;
-    git_oid *boundary;       /* hidden parents met by the walk */
+    git_oid *boundary; /* hidden parents met by the walk */
     size_t n_boundary, cap_boundary;
     ak_buf path;
 } ak_gwalk;
@@ -110,7 +110,8 @@ void ak_gwalk_free(ak_gwalk *w);
 void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip);
 /* Walks one tree under `prefix` ("" for a root), queueing new blobs with `rank`. */
 void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_t rank);
-/* Collects every commit reachable from tip into `set` (no trees read). */
+/* Collects every commit reachable from tip into `set` (no trees read); with `hidden` set, stops
+ * at hidden commits and lists them in `boundary`. */
 void ak_gwalk_reach(ak_gwalk *w, const git_oid *tip, ak_oidset *set);
 
 /* ---------- attribution ---------- */

@@ -204,3 +204,9 @@ int ak_git_is_lfs_pointer(const uint8_t *data, size_t len)
     static const char magic[] = "version https://git-lfs.github.com/spec/";
     return len < 1024 && len > sizeof magic && !memcmp(data, magic, sizeof magic - 1);
 }
+
+void ak_git_opts_default(ak_git_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    ak_scan_opts_default(&o->scan);
+}

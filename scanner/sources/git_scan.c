@@ -83,8 +83,7 @@ static void worker_fn(void *item, unsigned index, void *ctx)
     if (j->path) {
         scan_blob(s, w, j);
     } else {
-        ak_chunk c = {(const uint8_t *)j->text, strlen(j->text), "<commit message>", NULL, 1,
-                      NULL};
+        ak_chunk c = {(const uint8_t *)j->text, strlen(j->text), "<commit message>", NULL, 1, NULL};
         scan_bytes(s, w, &c, j->rank);
     }
     free(j->path);

@@ -179,11 +179,21 @@ void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
     free(st.items);
 }
 
+/* Adds id to the set; 1 when it should be walked further (new, and not behind the hidden line,
+ * where it becomes part of the boundary instead). */
+static int reach_one(ak_gwalk *w, const git_oid *id, ak_oidset *set)
+{
+    if (!ak_oidset_add(set, id, 0)) return 0;
+    if (!w->hidden || !ak_oidset_get(w->hidden, id, NULL)) return 1;
+    add_boundary(w, id);
+    return 0;
+}
+
 void ak_gwalk_reach(ak_gwalk *w, const git_oid *tip, ak_oidset *set)
 {
     git_oid *todo = NULL;
     size_t n = 0, cap = 0;
-    if (!ak_oidset_add(set, tip, 0)) return;
+    if (!reach_one(w, tip, set)) return;
     AK_GROW(todo, cap, n);
     todo[n++] = *tip;
     while (n) {
@@ -196,7 +206,7 @@ void ak_gwalk_reach(ak_gwalk *w, const git_oid *tip, ak_oidset *set)
         unsigned np = ak_oidset_get(&w->shallow, &id, NULL) ? 0 : git_commit_parentcount(c);
         for (unsigned i = 0; i < np; i++) {
             const git_oid *p = git_commit_parent_id(c, i);
-            if (!ak_oidset_add(set, p, 0)) continue;
+            if (!reach_one(w, p, set)) continue;
             AK_GROW(todo, cap, n);
             todo[n++] = *p;
         }

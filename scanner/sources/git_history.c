@@ -1,0 +1,182 @@
+/*
+ * `akhound scan --git`: the whole history. The tips are HEAD and every ref (branches, tags,
+ * remote-tracking refs, the stash, notes), in a fixed order so ranks and first paths are the same
+ * on every run. With --all-objects, the object database is listed afterwards and whatever the refs
+ * did not reach is scanned too: dangling commits are walked like tips (so their blobs keep paths
+ * and attribution), and the remaining loose blobs are scanned without a path.
+ */
+#include "sources/git_int.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <string.h>
+
+typedef struct names {
+    char **items;
+    size_t len, cap;
+} names;
+
+static int add_name(const char *name, void *payload)
+{
+    names *n = payload;
+    AK_GROW(n->items, n->cap, n->len);
+    n->items[n->len++] = ak_strdup(name);
+    return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walks what one ref points at: a commit's history, or a tree or blob tagged directly. */
+static void walk_target(ak_gwalk *w, const char *name, const git_oid *id)
+{
+    git_object *obj = NULL;
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, id);
+    if (git_object_lookup(&obj, w->repo, id, GIT_OBJECT_ANY))
+        return ak_git_note_error(w->sum, "%s -> %s: missing or corrupt: %s", name, hex,
+                                 ak_git_errmsg());
+    while (git_object_type(obj) == GIT_OBJECT_TAG) {
+        git_object *next;
+        int rc = git_tag_target(&next, (git_tag *)obj);
+        git_object_free(obj);
+        if (rc)
+            return ak_git_note_error(w->sum, "%s: tag target missing or corrupt: %s", name,
+                                     ak_git_errmsg());
+        obj = next;
+    }
+    const git_oid *target = git_object_id(obj);
+    switch (git_object_type(obj)) {
+    case GIT_OBJECT_COMMIT:
+        ak_gwalk_commits(w, target);
+        break;
+    case GIT_OBJECT_TREE:
+        ak_gwalk_tree(w, target, "", AK_RANK_NONE);
+        break;
+    case GIT_OBJECT_BLOB:
+        if (ak_oidset_add(&w->blobs, target, AK_RANK_NONE))
+            ak_gscan_blob(w->scan, target, name, AK_RANK_NONE);
+        break;
+    default:
+        break;
+    }
+    git_object_free(obj);
+}
+
+static void walk_refs(ak_gwalk *w)
+{
+    git_oid id;
+    if (!git_reference_name_to_id(&id, w->repo, "HEAD")) walk_target(w, "HEAD", &id);
+    names refs = {0};
+    git_reference_foreach_name(w->repo, add_name, &refs);
+    if (refs.len > 1) qsort(refs.items, refs.len, sizeof *refs.items, str_cmp);
+    for (size_t i = 0; i < refs.len; i++) {
+        if (git_reference_name_to_id(&id, w->repo, refs.items[i]))
+            ak_git_note_error(w->sum, "%s: cannot resolve: %s", refs.items[i], ak_git_errmsg());
+        else
+            walk_target(w, refs.items[i], &id);
+        free(refs.items[i]);
+    }
+    free(refs.items);
+}
+
+/* ---------- --all-objects ---------- */
+
+typedef struct oids {
+    git_oid *items;
+    size_t len, cap;
+} oids;
+
+static int add_oid(const git_oid *id, void *payload)
+{
+    oids *o = payload;
+    AK_GROW(o->items, o->cap, o->len);
+    o->items[o->len++] = *id;
+    return 0;
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+    return git_oid_cmp(a, b);
+}
+
+static int seen(const ak_gwalk *w, const git_oid *id)
+{
+    return ak_oidset_get(&w->commits, id, NULL) || ak_oidset_get(&w->trees, id, NULL) ||
+           ak_oidset_get(&w->blobs, id, NULL);
+}
+
+/* Dangling commits first (as tips, oldest ids first for a fixed order), then loose blobs. */
+static void walk_unreachable(ak_gwalk *w, git_odb *odb)
+{
+    oids all = {0}, blobs = {0};
+    if (git_odb_foreach(odb, add_oid, &all))
+        ak_git_note_error(w->sum, "cannot list the object database: %s", ak_git_errmsg());
+    if (all.len > 1) qsort(all.items, all.len, sizeof *all.items, oid_cmp);
+    for (size_t i = 0; i < all.len; i++) {
+        const git_oid *id = &all.items[i];
+        size_t size;
+        git_object_t type;
+        if (seen(w, id)) continue;
+        char hex[GIT_OID_HEXSZ + 1];
+        if (git_odb_read_header(&size, &type, odb, id)) {
+            ak_git_note_error(w->sum, "object %s: missing or corrupt: %s",
+                              git_oid_tostr(hex, sizeof hex, id), ak_git_errmsg());
+        } else if (type == GIT_OBJECT_COMMIT) {
+            ak_gwalk_commits(w, id);
+        } else if (type == GIT_OBJECT_BLOB) {
+            add_oid(id, &blobs);
+        }
+    }
+    for (size_t i = 0; i < blobs.len; i++)
+        if (ak_oidset_add(&w->blobs, &blobs.items[i], AK_RANK_NONE))
+            ak_gscan_blob(w->scan, &blobs.items[i], "<unreachable blob>", AK_RANK_NONE);
+    free(all.items);
+    free(blobs.items);
+}
+
+static int finish(ak_gscan *sc, ak_gwalk *w, ak_findings *out, ak_scan_summary *sum)
+{
+    ak_findings found = {0};
+    uint32_t *ranks = NULL;
+    int rc = ak_gscan_finish(sc, &found, &ranks, sum);
+    ak_git_attribute(w->repo, w->order, w->n_order, &found, ranks);
+    ak_findings_move(out, &found);
+    free(ranks);
+    return rc;
+}
+
+int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak_git_opts *opts,
+                        ak_findings *out, ak_scan_summary *sum)
+{
+    ak_git_init();
+    git_repository *repo = NULL;
+    ak_buf err = AK_BUF_INIT;
+    int rc = ak_git_open(&repo, repo_path, &err);
+    if (rc) ak_error("%s", ak_buf_cstr(&err));
+    ak_buf_free(&err);
+    ak_gscan sc;
+    if (!rc && ak_gscan_start(&sc, engine, repo, opts)) {
+        uint32_t *ranks = NULL;
+        ak_gscan_finish(&sc, out, &ranks, sum);
+        free(ranks);
+        rc = -1;
+    }
+    if (!rc) {
+        ak_gwalk w;
+        ak_gwalk_init(&w, repo, &sc, opts, sum);
+        walk_refs(&w);
+        git_odb *odb;
+        if (opts->all_objects && !git_repository_odb(&odb, repo)) {
+            walk_unreachable(&w, odb);
+            git_odb_free(odb);
+        }
+        rc = finish(&sc, &w, out, sum);
+        ak_gwalk_free(&w);
+    }
+    git_repository_free(repo);
+    ak_git_done();
+    return rc;
+}
