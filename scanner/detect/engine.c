@@ -9,6 +9,7 @@
  * hot path allocates nothing once warmed up.
  */
 #include "detect/engine_int.h"
+#include "detect/dbcache.h"
 #include "detect/filter.h"
 #include "util/mem.h"
 
@@ -98,6 +99,24 @@ static void collect_patterns(const ak_rules *rules, patlist *pl)
     }
 }
 
+static int compile_literals(ak_engine *e, patlist *pl, ak_buf *err)
+{
+    unsigned *ids = ak_calloc(pl->lits.len, sizeof *ids);
+    for (size_t i = 0; i < pl->lits.len; i++) ids[i] = (unsigned)i;
+    hs_compile_error_t *cerr = NULL;
+    int rc = 0;
+    if (hs_compile_lit_multi((const char *const *)pl->lits.items, pl->flags, ids, pl->lens,
+                             (unsigned)pl->lits.len, HS_MODE_BLOCK, NULL, &e->db,
+                             &cerr) != HS_SUCCESS) {
+        ak_buf_printf(err, "cannot compile the fast-pass database: %s",
+                      cerr ? cerr->message : "unknown error");
+        hs_free_compile_error(cerr);
+        rc = -1;
+    }
+    free(ids);
+    return rc;
+}
+
 static int compile_db(ak_engine *e, ak_buf *err)
 {
     patlist pl = {0};
@@ -106,18 +125,12 @@ static int compile_db(ak_engine *e, ak_buf *err)
     e->pats = pl.pats;
     int rc = 0;
     if (pl.lits.len) {
-        unsigned *ids = ak_calloc(pl.lits.len, sizeof *ids);
-        for (size_t i = 0; i < pl.lits.len; i++) ids[i] = (unsigned)i;
-        hs_compile_error_t *cerr = NULL;
-        if (hs_compile_lit_multi((const char *const *)pl.lits.items, pl.flags, ids, pl.lens,
-                                 (unsigned)pl.lits.len, HS_MODE_BLOCK, NULL, &e->db,
-                                 &cerr) != HS_SUCCESS) {
-            ak_buf_printf(err, "cannot compile the fast-pass database: %s",
-                          cerr ? cerr->message : "unknown error");
-            hs_free_compile_error(cerr);
-            rc = -1;
+        uint64_t key = ak_dbcache_key(pl.lits.items, pl.lens, pl.flags, pl.lits.len);
+        e->db = ak_dbcache_load(key);
+        if (!e->db) {
+            rc = compile_literals(e, &pl, err);
+            if (!rc) ak_dbcache_store(key, e->db);
         }
-        free(ids);
     }
     ak_strlist_free(&pl.lits);
     free(pl.flags);

@@ -30,6 +30,12 @@ typedef struct ak_git_opts {
 
 void ak_git_opts_default(ak_git_opts *o);
 
+/* TLS for libgit2's https transport is off until asked for (see git_tls.c: loading the CA bundle
+ * costs a pre-commit run more than its scan). Call before cloning or fetching over https; NULL
+ * arguments mean the system bundle. Returns libgit2's result. */
+int ak_git_tls_enable(const char *ca_file, const char *ca_dir);
+int ak_git_tls_enabled(void);
+
 /* Every blob reachable from any ref (and HEAD), plus commit messages. `repo` is a work tree, a
  * .git directory or a bare repository; NULL means the current directory. */
 int ak_git_scan_history(const ak_engine *engine, const char *repo, const ak_git_opts *opts,

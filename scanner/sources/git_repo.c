@@ -5,6 +5,7 @@
  * walks history, links only what it uses.
  */
 #include "sources/git_int.h"
+#include "sources/git.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -87,6 +88,7 @@ void ak_oidset_free(ak_oidset *s)
 
 void ak_git_init(void)
 {
+    (void)ak_git_tls_enabled(); /* links git_tls.c in, so its interposer is in the executable */
     git_libgit2_init();
     /* Re-hashing every object doubles the cost of reading history; git checked pack checksums
      * when the objects arrived, and a corrupt object still fails to inflate. */
