@@ -11,7 +11,7 @@ PREFIX   ?= /usr/local
 PKGS     := libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson sqlite3
 DEB_PKGS := build-essential pkg-config git openssl python3 python3-jsonschema ca-certificates \
             libpcre2-dev libvectorscan-dev libgit2-dev libcurl4-openssl-dev libssl-dev \
-            libyaml-dev libjansson-dev libsqlite3-dev libcmocka-dev
+            libyaml-dev libjansson-dev libsqlite3-dev sqlite3 libcmocka-dev
 DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit
 
 OPT      ?= -O2
@@ -41,6 +41,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/scanner/detect/builtin.o: patterns/alibaba.yml
 # ... and so are the git hooks that `akhound hook install` writes.
 $(BUILD)/obj/scanner/cli/hook.o: hooks/pre-commit hooks/pre-push
+$(BUILD)/obj/scanner/respond/policy.o: scanner/respond/deny-policy.json
 
 $(BUILD)/libakhound.a: $(LIB_OBJ)
 	@rm -f $@

@@ -1,12 +1,305 @@
-/* akhound respond: not built yet (see the open issues). */
+/*
+ * akhound respond: plans, and with --apply carries out, the handling of leaked keys read from
+ * validated findings (JSONL or a JSON array, as `scan --validate --format jsonl` or `validate`
+ * write them; FILE or stdin). Options and wiring only; the workflow is in scanner/respond/.
+ *
+ * Exit codes: 0 every key handled (or nothing to do), 1 a dry run with actions not yet applied,
+ * 2 any failure (a key's step, bad input lines, setup).
+ */
 #include "cli/cli.h"
+#include "report/json.h"
+#include "respond/respond.h"
+#include "util/log.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ropts {
+    ak_respond_opts r;
+    const char *input;
+    const char *output;
+    int json;
+} ropts;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: akhound respond [options] [FILE]\n"
+            "\n"
+            "Plans the handling of the leaked AccessKeys in FILE (validated findings, JSONL or a\n"
+            "JSON array; default stdin), per key: resolve the owner, read the last use, then\n"
+            "disable an unused RAM-user key, contain a key in use with a Deny policy, or notify\n"
+            "only (root-account, other-account or unresolved keys). Dry run unless --apply.\n"
+            "Uses the responder's credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/"
+            "_SECURITY_TOKEN,\nthen ~/.aliyun/config.json), never the leaked keys.\n"
+            "\n"
+            "options:\n"
+            "  --apply                carry out the plan (default: print it, change nothing)\n"
+            "  --delete-unused        delete unused keys after disabling them (irreversible)\n"
+            "  --unused-days N        not used for N days counts as unused (default 30)\n"
+            "  --evidence-days N      ActionTrail look-back (default 7)\n"
+            "  --policy-name NAME     Deny policy name (default " AK_RESPOND_POLICY_NAME ")\n"
+            "  --ledger PATH          state database (default ~/.local/state/akhound/ledger.db)\n"
+            "  --audit-log PATH       JSON-lines audit log (default: audit.jsonl beside the "
+            "ledger)\n"
+            "  --notify-webhook URL   POST a JSON notice per key\n"
+            "  --webhook-format FMT   auto (default), generic, slack, dingtalk\n"
+            "  --notify-smtp URL      smtp://host:port or smtps://host:port (SMTP login from\n"
+            "                         $AKHOUND_SMTP_USER, $AKHOUND_SMTP_PASSWORD)\n"
+            "  --notify-to ADDR       mail recipient (repeatable)\n"
+            "  --notify-from ADDR     mail sender (default akhound@localhost)\n"
+            "  --region REGION        ActionTrail region (default cn-hangzhou)\n"
+            "  --ca-file FILE         also trust this CA (PEM); also $AKHOUND_CA_FILE\n"
+            "  --timeout MS           per attempt (default 10000)\n"
+            "  --retries N            on throttling, 5xx and network errors (default 3)\n"
+            "  --format FMT           text (default) or json\n"
+            "  -o, --output FILE      write the plan/report there\n"
+            "  -q, --quiet / -v, --verbose\n"
+            "  -h, --help\n"
+            "\n"
+            "exit: 0 all handled or nothing to do, 1 dry run with actions to apply, 2 failure\n");
+}
+
+enum {
+    O_APPLY = 256,
+    O_DELETE,
+    O_UNUSED,
+    O_EVIDENCE,
+    O_POLICY,
+    O_LEDGER,
+    O_AUDIT,
+    O_WEBHOOK,
+    O_WHFMT,
+    O_SMTP,
+    O_TO,
+    O_FROM,
+    O_REGION,
+    O_CA,
+    O_TIMEOUT,
+    O_RETRIES,
+    O_FORMAT,
+};
+
+static const struct option longopts[] = {
+    {"apply", no_argument, NULL, O_APPLY},
+    {"delete-unused", no_argument, NULL, O_DELETE},
+    {"unused-days", required_argument, NULL, O_UNUSED},
+    {"evidence-days", required_argument, NULL, O_EVIDENCE},
+    {"policy-name", required_argument, NULL, O_POLICY},
+    {"ledger", required_argument, NULL, O_LEDGER},
+    {"audit-log", required_argument, NULL, O_AUDIT},
+    {"notify-webhook", required_argument, NULL, O_WEBHOOK},
+    {"webhook-format", required_argument, NULL, O_WHFMT},
+    {"notify-smtp", required_argument, NULL, O_SMTP},
+    {"notify-to", required_argument, NULL, O_TO},
+    {"notify-from", required_argument, NULL, O_FROM},
+    {"region", required_argument, NULL, O_REGION},
+    {"ca-file", required_argument, NULL, O_CA},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"retries", required_argument, NULL, O_RETRIES},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || v < min || v > max) return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int valid_policy_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int parse_style(ropts *o, const char *arg)
+{
+    static const char *names[] = {"auto", "generic", "slack", "dingtalk"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(arg, names[i])) {
+            o->r.webhook_style = (ak_webhook_style)i;
+            return -1;
+        }
+    return ak_cli_usage_error("respond", "--webhook-format is auto, generic, slack or dingtalk");
+}
+
+/* Numeric and enumerated options; -1 to continue, else an exit code. */
+static int parse_value(ropts *o, int c, const char *arg)
+{
+    switch (c) {
+    case O_UNUSED:
+        if (parse_uint(arg, 1, 36500, &o->r.unused_days) < 0)
+            return ak_cli_usage_error("respond", "--unused-days wants 1..36500, not '%s'", arg);
+        return -1;
+    case O_EVIDENCE:
+        if (parse_uint(arg, 1, 90, &o->r.evidence_days) < 0)
+            return ak_cli_usage_error("respond", "--evidence-days wants 1..90, not '%s'", arg);
+        return -1;
+    case O_TIMEOUT:
+        if (parse_uint(arg, 1, 3600000, &o->r.timeout_ms) < 0)
+            return ak_cli_usage_error("respond", "--timeout wants milliseconds, not '%s'", arg);
+        return -1;
+    case O_RETRIES:
+        if (parse_uint(arg, 0, 20, &o->r.max_retries) < 0)
+            return ak_cli_usage_error("respond", "--retries wants 0..20, not '%s'", arg);
+        return -1;
+    case O_POLICY:
+        if (!valid_policy_name(arg))
+            return ak_cli_usage_error("respond", "--policy-name wants 1-128 of [A-Za-z0-9-]");
+        o->r.policy_name = arg;
+        return -1;
+    case O_WHFMT:
+        return parse_style(o, arg);
+    case O_FORMAT:
+        if (strcmp(arg, "text") && strcmp(arg, "json"))
+            return ak_cli_usage_error("respond", "--format is text or json");
+        o->json = !strcmp(arg, "json");
+        return -1;
+    case O_TO:
+        if (o->r.n_mail_to == sizeof o->r.mail_to / sizeof *o->r.mail_to)
+            return ak_cli_usage_error("respond", "too many --notify-to");
+        o->r.mail_to[o->r.n_mail_to++] = arg;
+        return -1;
+    default:
+        return ak_cli_usage_error("respond", "unknown option");
+    }
+}
+
+static int parse_one(ropts *o, int c, const char *arg)
+{
+    switch (c) {
+    case O_APPLY:
+        o->r.apply = 1;
+        break;
+    case O_DELETE:
+        o->r.delete_unused = 1;
+        break;
+    case O_LEDGER:
+        o->r.ledger_path = arg;
+        break;
+    case O_AUDIT:
+        o->r.audit_path = arg;
+        break;
+    case O_WEBHOOK:
+        o->r.webhook_url = arg;
+        break;
+    case O_SMTP:
+        o->r.smtp_url = arg;
+        break;
+    case O_FROM:
+        o->r.mail_from = arg;
+        break;
+    case O_REGION:
+        o->r.region = arg;
+        break;
+    case O_CA:
+        o->r.ca_file = arg;
+        break;
+    case 'o':
+        o->output = arg;
+        break;
+    case 'q':
+        ak_log_set_level(AK_LOG_QUIET);
+        break;
+    case 'v':
+        ak_log_set_level(ak_log_get_level() + 1);
+        break;
+    case 'h':
+        usage(stdout);
+        return AK_EXIT_CLEAN;
+    default:
+        return parse_value(o, c, arg);
+    }
+    return -1;
+}
+
+static int parse_args(ropts *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    ak_respond_opts_default(&o->r);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+        if (c == '?' && optopt == 0)
+            return ak_cli_usage_error("respond", "unknown option '%s'", argv[optind - 1]);
+        if (c == '?') return ak_cli_usage_error("respond", "option needs an argument");
+        int rc = parse_one(o, c, optarg);
+        if (rc >= 0) return rc;
+    }
+    if (optind < argc) o->input = argv[optind++];
+    if (optind < argc) return ak_cli_usage_error("respond", "one FILE at most");
+    if (o->r.smtp_url && !o->r.n_mail_to)
+        return ak_cli_usage_error("respond", "--notify-smtp needs at least one --notify-to");
+    return -1;
+}
+
+static int write_report(const ropts *o, const json_t *report)
+{
+    FILE *out = o->output ? fopen(o->output, "w") : stdout;
+    if (!out) {
+        ak_error("respond: cannot write %s", o->output);
+        return -1;
+    }
+    if (o->json) {
+        json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', out);
+    } else {
+        ak_buf b = AK_BUF_INIT;
+        ak_respond_render_text(&b, report);
+        fputs(ak_buf_cstr(&b), out);
+        ak_buf_free(&b);
+    }
+    int bad = ferror(out);
+    if (out != stdout)
+        bad |= fclose(out) != 0;
+    else
+        bad |= fflush(out) != 0;
+    if (bad) ak_error("respond: error writing %s", o->output ? o->output : "stdout");
+    return bad ? -1 : 0;
+}
 
 int cmd_respond(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "akhound respond: not available in this version yet\n");
-    return AK_EXIT_ERROR;
+    ropts o;
+    int rc = parse_args(&o, argc, argv);
+    if (rc >= 0) return rc;
+    ak_findings list = {0};
+    ak_buf err = AK_BUF_INIT;
+    int bad = ak_findings_read_file(&list, o.input ? o.input : "-", &err);
+    if (err.len) fprintf(stderr, "%s", ak_buf_cstr(&err));
+    ak_buf_reset(&err);
+    if (bad < 0) {
+        ak_findings_free(&list);
+        ak_buf_free(&err);
+        return AK_EXIT_ERROR;
+    }
+    json_t *report = NULL;
+    ak_respond_result res;
+    if (ak_respond_run(&list, &o.r, &report, &res, &err) < 0) {
+        ak_error("respond: %s", ak_buf_cstr(&err));
+        rc = AK_EXIT_ERROR;
+    } else {
+        rc = res.failed || bad ? AK_EXIT_ERROR : res.pending ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+        if (write_report(&o, report) < 0) rc = AK_EXIT_ERROR;
+    }
+    json_decref(report);
+    ak_buf_free(&err);
+    ak_findings_free(&list);
+    return rc;
 }

@@ -268,9 +268,16 @@ static char *join(const char *a, const char *b)
     return p;
 }
 
+/* What the walk keeps of a directory entry. A struct dirent is not copied whole: readdir may hand
+ * back a record shorter than sizeof(struct dirent) at the end of its buffer. */
+typedef struct entry {
+    char *name;
+    unsigned char type;
+} entry;
+
 static int name_cmp(const void *a, const void *b)
 {
-    return strcmp(((const struct dirent *)a)->d_name, ((const struct dirent *)b)->d_name);
+    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
 }
 
 static void walk_dir(walk *wk, const char *path, const char *rel)
@@ -286,23 +293,25 @@ static void walk_dir(walk *wk, const char *path, const char *rel)
     if (!dir) return walk_error(wk, path, "cannot open directory");
     wk->dev_stack[wk->depth] = st.st_dev;
     wk->ino_stack[wk->depth++] = st.st_ino;
-    struct dirent *ents = NULL;
+    entry *ents = NULL;
     size_t n = 0, cap = 0;
     for (struct dirent *e; (errno = 0, e = readdir(dir));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
             continue;
         AK_GROW(ents, cap, n);
-        ents[n++] = *e;
+        ents[n].name = ak_strdup(e->d_name);
+        ents[n++].type = e->d_type;
     }
     if (errno) walk_error(wk, path, "cannot read directory");
     closedir(dir);
     if (n > 1) qsort(ents, n, sizeof *ents, name_cmp); /* stable order for --verbose and errors */
     for (size_t i = 0; i < n; i++) {
-        char *child = join(path, ents[i].d_name);
-        char *child_rel = *rel ? join(rel, ents[i].d_name) : ak_strdup(ents[i].d_name);
-        visit(wk, child, child_rel, ents[i].d_type);
+        char *child = join(path, ents[i].name);
+        char *child_rel = *rel ? join(rel, ents[i].name) : ak_strdup(ents[i].name);
+        visit(wk, child, child_rel, ents[i].type);
         free(child);
         free(child_rel);
+        free(ents[i].name);
     }
     free(ents);
     wk->depth--;

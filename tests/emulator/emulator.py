@@ -17,6 +17,8 @@ would. Control endpoints under /_emulator/ read the state and counters and confi
   GET  /_emulator/faults          current faults     PUT /_emulator/faults    set them
   POST /_emulator/clock           {"skew_seconds": N} shift the emulator's clock
 
+A user with "deny_actions": [ACTION, ...] in the state gets 403 NoPermission for those actions.
+
 Faults (PUT /_emulator/faults or --faults JSON): {"latency_ms": 20, "tls_handshake_delay_ms": 0,
  "rules": [{"kind": K, "after": 0, "count": 1, "action": "GetCallerIdentity", ...}]} with kind
  throttle (retry_after_ms), status (status, code), reset, truncate (body cut, connection closed),
@@ -679,6 +681,15 @@ def denied_by_policy(st, caller):
     return False
 
 
+def denied_action(st, caller, action):
+    """A user's "deny_actions" list in the state makes those actions answer NoPermission (a
+    responder whose RAM policy lacks them)."""
+    if caller["kind"] != "user":
+        return False
+    u = st.user(caller["account"], name=caller["user"])
+    return action in u.get("deny_actions", [])
+
+
 # ---------------------------------------------------------------------------------------------
 # Authentication
 
@@ -971,7 +982,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(400, "InvalidParameter", "The specified parameter \"Action or Version\" is not valid.")
             st = self.emu.state
             with st.lock:
-                if product != "sts" and denied_by_policy(st, caller):
+                if product != "sts" and (denied_by_policy(st, caller) or denied_action(st, caller, action)):
                     raise ApiError(403, "NoPermission", "You are not authorized to do this action.")
                 out = HANDLERS[(product, action)][0](st, caller, p)
                 self.emu.record(caller, product, action, p, key_id)

@@ -1,0 +1,145 @@
+/*
+ * Evidence for the humans who take over: what ActionTrail recorded for calls made with the key
+ * (LookupEvents filtered by EventAccessKeyId over the last --evidence-days), and whether the
+ * key's user can log on to the console and has MFA. Evidence informs, it does not gate: a read
+ * that fails is noted in the facts ("error") and the workflow goes on. The one exception is that
+ * calls other than STS GetCallerIdentity within the unused window count as use (plan.c).
+ */
+#include "respond/respond_int.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PAGES 10
+#define MAX_LISTED 20
+
+static void iso_at(char out[21], time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void add_unique(json_t *arr, const char *s)
+{
+    if (!s || !*s || json_array_size(arr) >= MAX_LISTED) return;
+    size_t i;
+    json_t *v;
+    AK_JSON_EACH(arr, i, v) if (!strcmp(json_string_value(v), s)) return;
+    json_array_append_new(arr, json_string(s));
+}
+
+typedef struct summary {
+    long count, other;
+    json_t *names, *ips;
+    char first[32], last[32];
+    long long used_since;
+} summary;
+
+static void summarize(summary *s, json_t *events)
+{
+    size_t i;
+    json_t *e;
+    AK_JSON_EACH(events, i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "eventName"));
+        const char *svc = json_string_value(json_object_get(e, "serviceName"));
+        const char *t = json_string_value(json_object_get(e, "eventTime"));
+        s->count++;
+        add_unique(s->names, name);
+        add_unique(s->ips, json_string_value(json_object_get(e, "sourceIpAddress")));
+        if (t && strlen(t) < sizeof s->first) {
+            if (!s->first[0] || strcmp(t, s->first) < 0) strcpy(s->first, t);
+            if (!s->last[0] || strcmp(t, s->last) > 0) strcpy(s->last, t);
+        }
+        int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts");
+        if (!self && ak_respond_parse_time(t) >= s->used_since) s->other++;
+    }
+}
+
+static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
+{
+    char start[21], end[21], max[] = "50";
+    time_t now = time(NULL);
+    iso_at(start, now - (time_t)c->o->evidence_days * 86400);
+    iso_at(end, now);
+    summary s = {.names = json_array(), .ips = json_array()};
+    s.used_since = (long long)now - (long long)c->o->unused_days * 86400;
+    char *token = NULL, *error = NULL;
+    for (int page = 0; page < MAX_PAGES; page++) {
+        ak_param p[] = {{"LookupAttribute.1.Key", "EventAccessKeyId"},
+                        {"LookupAttribute.1.Value", k->key_id},
+                        {"StartTime", start},
+                        {"EndTime", end},
+                        {"MaxResults", max},
+                        {"NextToken", token ? token : ""}};
+        ak_call call = {.product = AK_PRODUCT_ACTIONTRAIL,
+                        .action = "LookupEvents",
+                        .params = p,
+                        .n_params = token ? 6 : 5};
+        int rc = ak_rcall(c, k->key_id, "evidence", 0, &call, calls);
+        free(token);
+        token = NULL;
+        if (rc != AK_RCALL_OK) {
+            error = ak_rcall_error(&call);
+        } else {
+            summarize(&s, json_object_get(call.body, "Events"));
+            const char *next = json_string_value(json_object_get(call.body, "NextToken"));
+            if (next && *next) token = ak_strdup(next);
+        }
+        ak_call_clear(&call);
+        if (!token) break;
+    }
+    free(token);
+    json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:s?, s:s?}", "days",
+                           (int)c->o->evidence_days, "events", (json_int_t)s.count, "other_calls",
+                           (json_int_t)s.other, "event_names", s.names, "source_ips", s.ips,
+                           "first", s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
+    if (error) json_object_set_new(ev, "error", json_string(error));
+    free(error);
+    return ev;
+}
+
+/* IMS read on the key's user; 1 yes, 0 no (absent), -1 error (noted). */
+static int user_flag(ak_rctx *c, ak_rkey *k, const char *action, const char *absent_code,
+                     json_t *facts_obj, json_t *calls)
+{
+    const char *upn = json_string_value(
+        json_object_get(json_object_get(k->facts, "owner"), "user_principal_name"));
+    ak_param p[] = {{"UserPrincipalName", upn}};
+    ak_call call = {.product = AK_PRODUCT_IMS, .action = action, .params = p, .n_params = 1};
+    int rc = ak_rcall(c, k->key_id, "evidence", 0, &call, calls), out = -1;
+    if (rc == AK_RCALL_OK && !strcmp(action, "GetUserMFAInfo"))
+        out = json_is_true(json_object_get(call.body, "IsMFAEnable")) ||
+              json_object_get(call.body, "MFADevice") != NULL;
+    else if (rc == AK_RCALL_OK)
+        out = 1;
+    else if (rc == AK_RCALL_API_ERROR && !strcmp(call.code, absent_code))
+        out = 0;
+    if (out < 0) {
+        char *why = ak_rcall_error(&call);
+        json_object_set_new(facts_obj, "error", json_string(why));
+        free(why);
+    }
+    ak_call_clear(&call);
+    return out;
+}
+
+void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
+{
+    json_t *calls = json_object_get(k->entry, "read_calls");
+    json_object_set_new(k->facts, "evidence", lookup_events(c, k, calls));
+    const char *kind =
+        json_string_value(json_object_get(json_object_get(k->facts, "owner"), "kind"));
+    if (strcmp(kind, "ram_user")) return;
+    json_t *user = json_object();
+    int mfa = user_flag(c, k, "GetUserMFAInfo", "EntityNotExist.User.MFADevice", user, calls);
+    int console =
+        user_flag(c, k, "GetLoginProfile", "EntityNotExist.User.LoginProfile", user, calls);
+    json_object_set_new(user, "mfa", mfa < 0 ? json_null() : json_boolean(mfa));
+    json_object_set_new(user, "console_login", console < 0 ? json_null() : json_boolean(console));
+    json_object_set_new(k->facts, "user", user);
+}

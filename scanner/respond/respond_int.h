@@ -1,0 +1,102 @@
+/*
+ * Internals shared by the respond modules: the run context (client, responder credentials,
+ * ledger, audit log) and the per-key record. Not a public interface.
+ */
+#ifndef AK_RESPOND_INT_H
+#define AK_RESPOND_INT_H
+
+#include "cloud/client.h"
+#include "respond/audit.h"
+#include "respond/ledger.h"
+#include "respond/respond.h"
+
+#include <jansson.h>
+
+/* Iterates a JSON array (NULL or not an array: no iteration). Defined here rather than using
+ * jansson's json_array_foreach so that cppcheck, which does not read system headers, knows it. */
+#define AK_JSON_EACH(arr, i, v)                                                                    \
+    for ((i) = 0; (i) < json_array_size(arr) && ((v) = json_array_get((arr), (i))) != NULL; (i)++)
+
+typedef struct ak_rctx {
+    const ak_respond_opts *o;
+    ak_client *client;
+    ak_cred cred;     /* the responder's credentials (borrowed) */
+    char *account_id; /* the responder's account, from STS GetCallerIdentity */
+    char *arn;
+    ak_ledger *ledger;    /* NULL in a dry run without an existing ledger */
+    ak_audit *audit;      /* NULL in a dry run */
+    const char **secrets; /* every secret and token of the input, kept out of notifications */
+    size_t n_secrets;
+    unsigned long calls; /* API calls made, for the test crash hook */
+    long crash_after;    /* AKHOUND_TEST_CRASH_AFTER, or -1 */
+} ak_rctx;
+
+typedef struct ak_rkey {
+    const char *key_id;
+    const ak_finding **f; /* every finding of this key, in input order */
+    size_t n_f;
+    const ak_validation *val; /* the most telling validation among them, or NULL */
+    char *first_validated_at; /* earliest checked_at seen (input and ledger), or NULL */
+    char secret_sha256[65];   /* of the first secret seen, or "" */
+    json_t *facts;            /* owner, last_used, usage, evidence, mfa (owned) */
+    const char *decision;     /* none, disable, contain, notify */
+    json_t *entry;            /* this key's object in the report (borrowed from it) */
+    int failed;
+} ak_rkey;
+
+/* Outcome of ak_rcall. */
+enum { AK_RCALL_OK = 0, AK_RCALL_API_ERROR = 1, AK_RCALL_FAILED = -1 };
+
+/*
+ * One API call signed with the responder's credentials: logged to the ledger (every call) and,
+ * when write is set, to the audit log; appended to `calls` (a JSON array in the step's report,
+ * may be NULL). The call's result stays in *call for the caller (ak_call_clear it). Returns
+ * AK_RCALL_OK, AK_RCALL_API_ERROR (call->code is set) or AK_RCALL_FAILED.
+ */
+int ak_rcall(ak_rctx *c, const char *key_id, const char *step, int write, ak_call *call,
+             json_t *calls);
+
+/* "CODE: message" or the transport error of a call that did not succeed (freed by caller). */
+char *ak_rcall_error(const ak_call *call);
+
+/* Facts and decision for one key (read calls only); sets k->facts and k->decision. */
+void ak_plan_key(ak_rctx *c, ak_rkey *k);
+
+/* The ordered step names of a decision under the options ("disable", "delete", ...). */
+size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, const char *steps[8]);
+
+/* Runs (apply) or lists (dry run) the steps of one key into k->entry. */
+void ak_apply_key(ak_rctx *c, ak_rkey *k);
+
+/* ActionTrail events made with the key and MFA of its user, into facts. */
+void ak_evidence_gather(ak_rctx *c, ak_rkey *k);
+
+/* What a human must still do for a key, given its facts, decision and steps (a JSON array). */
+json_t *ak_plan_todo(const ak_rkey *k, const ak_respond_opts *o);
+
+/*
+ * Usage verdict: 1 in use, 0 unused. last_used may be NULL or "" (never used). A last use at or
+ * after first_validation minus AK_SELF_USE_GRACE is akhound's own validation call, not evidence.
+ * recent_events counts ActionTrail calls made with the key other than STS GetCallerIdentity.
+ * *reason receives a static explanation.
+ */
+#define AK_SELF_USE_GRACE 900
+int ak_respond_in_use(const char *last_used, const char *first_validation, long long now,
+                      unsigned unused_days, long recent_events, const char **reason);
+
+/* Parses "YYYY-MM-DDTHH:MM:SSZ" (also with fractional seconds) into Unix time; -1 on error. */
+long long ak_respond_parse_time(const char *s);
+void ak_respond_now_iso(char out[21]);
+
+/* Sends the key's notification over one channel ("webhook" or "email"). 0 or -1 with err. */
+int ak_notify_webhook(ak_rctx *c, const ak_rkey *k, ak_buf *err);
+int ak_notify_email(ak_rctx *c, const ak_rkey *k, ak_buf *err);
+
+/* The message text (plain, several lines) and the webhook body; never holds a secret. */
+void ak_notify_text(ak_buf *out, const json_t *entry);
+json_t *ak_notify_webhook_body(const json_t *entry, ak_webhook_style style, const char *url);
+
+/* 1 when text contains any of the secrets (so it must not be sent). */
+int ak_notify_has_secret(const char *text, const char *const *secrets, size_t n);
+
+#endif
