@@ -27,7 +27,7 @@ SEED=${SEED:-20240601}
 PLANT_EVERY=${PLANT_EVERY:-25}
 case $SIZE_MIB in '' | *[!0-9]*) echo "make-corpus: SIZE_MIB must be a number" >&2; exit 2 ;; esac
 
-want="size_mib=$SIZE_MIB seed=$SEED plant_every=$PLANT_EVERY"
+want="size_mib=$SIZE_MIB seed=$SEED plant_every=$PLANT_EVERY generator=$(sha256sum "$0" | cut -c1-12)"
 if [ -z "${FORCE:-}" ] && [ -f "$DIR/manifest.txt" ] && grep -qxF "request: $want" "$DIR/manifest.txt"; then
   echo "make-corpus: $DIR already holds this corpus ($want); FORCE=1 rebuilds it"
   exit 0
@@ -60,18 +60,20 @@ ALNUM = UP + LO + DG
 B64 = ALNUM + "+/"
 
 def rand_str(n, alphabet=ALNUM):
+    # mixed upper, lower and digits like real keys; no character twice in a row (never a
+    # repeated-character placeholder) and no ascending or descending run such as 2345
     while True:
-        s = [rng.choice(UP), rng.choice(LO), rng.choice(DG)]  # all three classes, like real keys
+        s = [rng.choice(alphabet)]
         while len(s) < n:
             c = rng.choice(alphabet)
-            if c != s[-1]:  # no runs, so never a repeated-character placeholder
+            if c != s[-1]:
                 s.append(c)
-        rng.shuffle(s)
         s = "".join(s)
-        if not any(s[i] == s[i - 1] for i in range(1, n)) and not has_run(s):
+        if (any(c in UP for c in s) and any(c in LO for c in s) and any(c in DG for c in s)
+                and not has_run(s)):
             return s
 
-def has_run(s, n=4):  # ascending or descending run such as 2345: rejected, looks like a sequence
+def has_run(s, n=4):
     up = down = 1
     for i in range(1, len(s)):
         up = up + 1 if ord(s[i]) == ord(s[i - 1]) + 1 else 1

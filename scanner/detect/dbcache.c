@@ -18,7 +18,8 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-uint64_t ak_dbcache_key(char *const *lits, const size_t *lens, const unsigned *flags, size_t n)
+uint64_t ak_dbcache_key(char *const *lits, const size_t *lens, const unsigned *flags,
+                        const unsigned *ids, size_t n)
 {
     uint64_t h = 14695981039346656037ull;
     const char *v = hs_version();
@@ -27,6 +28,7 @@ uint64_t ak_dbcache_key(char *const *lits, const size_t *lens, const unsigned *f
         h = fnv(h, &lens[i], sizeof lens[i]);
         h = fnv(h, lits[i], lens[i]);
         h = fnv(h, &flags[i], sizeof flags[i]);
+        h = fnv(h, &ids[i], sizeof ids[i]);
     }
     return h;
 }

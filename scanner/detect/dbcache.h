@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* FNV-1a over the literals, their flags and the Vectorscan version. */
-uint64_t ak_dbcache_key(char *const *lits, const size_t *lens, const unsigned *flags, size_t n);
+/* FNV-1a over the literals, their flags and ids, and the Vectorscan version. */
+uint64_t ak_dbcache_key(char *const *lits, const size_t *lens, const unsigned *flags,
+                        const unsigned *ids, size_t n);
 /* The cached database for key, or NULL. */
 hs_database_t *ak_dbcache_load(uint64_t key);
 /* Stores db under key (atomically, mode 0600); errors are ignored. */

@@ -190,7 +190,7 @@ int ak_looks_utf16le(const uint8_t *data, size_t len)
 {
     if (len >= 2 && data[0] == 0xff && data[1] == 0xfe) return 1;
     size_t n = len < 4096 ? len : 4096;
-    if (n < 16) return 0;
+    if (n < 16 || !memchr(data, 0, n)) return 0; /* the common case: text without NUL bytes */
     size_t units = n / 2, ascii = 0;
     for (size_t i = 0; i + 1 < n; i += 2)
         if (data[i + 1] == 0 && data[i] >= 0x09 && data[i] < 0x7f) ascii++;

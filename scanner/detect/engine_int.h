@@ -25,7 +25,8 @@ typedef struct ak_pat {
 struct ak_engine {
     const ak_rules *rules;
     ak_engine_opts opts;
-    hs_database_t *db; /* NULL when no rule has anchors or keywords */
+    hs_database_t *db;   /* NULL when no rule has anchors or keywords */
+    hs_database_t *db16; /* UTF-16LE forms of anchors; NULL when none */
     ak_pat *pats;
     size_t n_pats;
     pcre2_code **codes; /* per rule; NULL for composite rules */

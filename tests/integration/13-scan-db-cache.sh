@@ -6,12 +6,14 @@ export AKHOUND_CACHE_DIR="$TMP/cache"
 id=$(new_key_id)
 printf 'id=%s\n' "$id" > "$TMP/k.txt"
 run scan --format jsonl "$TMP/k.txt"; expect_rc 1; expect_out "$id"
-f=$(ls "$TMP"/cache/hs-*.db) || fail "no cache file written"
-[ "$(stat -c %a "$f")" = 600 ] || fail "cache file mode $(stat -c %a "$f")"
+ls "$TMP"/cache/hs-*.db >/dev/null || fail "no cache file written"
+for f in "$TMP"/cache/hs-*.db; do
+  [ "$(stat -c %a "$f")" = 600 ] || fail "cache file mode $(stat -c %a "$f")"
+done
 run scan --format jsonl "$TMP/k.txt"; expect_rc 1; expect_out "$id"
-head -c 4000 /dev/urandom > "$f"
+for f in "$TMP"/cache/hs-*.db; do head -c 4000 /dev/urandom > "$f"; done
 run scan --format jsonl "$TMP/k.txt"; expect_rc 1; expect_out "$id"
-: > "$f"
+for f in "$TMP"/cache/hs-*.db; do : > "$f"; done
 run scan --format jsonl "$TMP/k.txt"; expect_rc 1; expect_out "$id"
 AKHOUND_NO_CACHE=1 run scan --format jsonl "$TMP/k.txt"; expect_rc 1
 chmod 000 "$TMP/cache"
