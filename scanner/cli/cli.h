@@ -19,6 +19,23 @@ int cmd_rules(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
+#include <getopt.h>
+#include <stdio.h>
+
+/* Opens a report file for writing, created mode 0600 (reports name keys and may hold secrets),
+ * or stdout for NULL or "-". Prints a one-line error naming the file and returns NULL on failure.
+ */
+FILE *ak_cli_open_output(const char *cmd, const char *path);
+/* Closes what ak_cli_open_output returned (stdout is flushed, not closed); -1 on a write error. */
+int ak_cli_close_output(FILE *f);
+
+/* getopt_long over argv with the same error messages for every command. Calls on_opt for each
+ * option; stops when it returns >= 0 (that value is returned). Returns -1 when all options were
+ * read (optind then indexes the first operand), or AK_EXIT_ERROR after a usage error. */
+int ak_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts, int (*on_opt)(void *ctx, int c, const char *arg),
+                  void *ctx);
+
 /* Prints "akhound CMD: MSG" and a hint to run --help; returns AK_EXIT_ERROR. */
 int ak_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,8 +1,14 @@
 /* Helpers shared by every subcommand. */
 #include "cli/cli.h"
 
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 int ak_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -13,4 +19,41 @@ int ak_cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\n(see 'akhound %s --help')\n", cmd);
     va_end(ap);
     return AK_EXIT_ERROR;
+}
+
+FILE *ak_cli_open_output(const char *cmd, const char *path)
+{
+    if (!path || !strcmp(path, "-")) return stdout;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        ak_error("%s: %s: cannot write: %s", cmd, path, strerror(errno));
+        if (fd >= 0) close(fd);
+    }
+    return f;
+}
+
+int ak_cli_close_output(FILE *f)
+{
+    if (!f) return -1;
+    if (f == stdout) return fflush(f) == 0 ? 0 : -1;
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int ak_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts, int (*on_opt)(void *ctx, int c, const char *arg),
+                  void *ctx)
+{
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == '?' && optopt == 0)
+            return ak_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        if (c == '?' || c == ':')
+            return ak_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        int rc = on_opt(ctx, c, optarg);
+        if (rc >= 0) return rc;
+    }
+    return -1;
 }

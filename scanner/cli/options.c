@@ -191,13 +191,5 @@ int ak_scan_cli_engine(const ak_scan_cli *c, ak_rules **rules, ak_engine **engin
 
 FILE *ak_scan_cli_open_output(const ak_scan_cli *c)
 {
-    if (!c->output || !strcmp(c->output, "-")) return stdout;
-    /* Reports may hold secrets (--show-secrets) and always hold key IDs: private by default. */
-    int fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        ak_error("%s: cannot write the report: %s", c->output, strerror(errno));
-        if (fd >= 0) close(fd);
-    }
-    return f;
+    return ak_cli_open_output("scan", c->output);
 }

@@ -180,8 +180,9 @@ static int parse_value(ropts *o, int c, const char *arg)
     }
 }
 
-static int parse_one(ropts *o, int c, const char *arg)
+static int parse_one(void *ctx, int c, const char *arg)
 {
+    ropts *o = ctx;
     switch (c) {
     case O_APPLY:
         o->r.apply = 1;
@@ -232,16 +233,8 @@ static int parse_args(ropts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     ak_respond_opts_default(&o->r);
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
-        if (c == '?' && optopt == 0)
-            return ak_cli_usage_error("respond", "unknown option '%s'", argv[optind - 1]);
-        if (c == '?') return ak_cli_usage_error("respond", "option needs an argument");
-        int rc = parse_one(o, c, optarg);
-        if (rc >= 0) return rc;
-    }
+    int rc = ak_cli_getopt("respond", argc, argv, "o:qvh", longopts, parse_one, o);
+    if (rc >= 0) return rc;
     if (optind < argc) o->input = argv[optind++];
     if (optind < argc) return ak_cli_usage_error("respond", "one FILE at most");
     if (o->r.smtp_url && !o->r.n_mail_to)
@@ -251,11 +244,8 @@ static int parse_args(ropts *o, int argc, char **argv)
 
 static int write_report(const ropts *o, const json_t *report)
 {
-    FILE *out = o->output ? fopen(o->output, "w") : stdout;
-    if (!out) {
-        ak_error("respond: cannot write %s", o->output);
-        return -1;
-    }
+    FILE *out = ak_cli_open_output("respond", o->output);
+    if (!out) return -1;
     if (o->json) {
         json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', out);
@@ -266,10 +256,7 @@ static int write_report(const ropts *o, const json_t *report)
         ak_buf_free(&b);
     }
     int bad = ferror(out);
-    if (out != stdout)
-        bad |= fclose(out) != 0;
-    else
-        bad |= fflush(out) != 0;
+    bad |= ak_cli_close_output(out) != 0;
     if (bad) ak_error("respond: error writing %s", o->output ? o->output : "stdout");
     return bad ? -1 : 0;
 }

@@ -213,8 +213,8 @@ static int write_report(scan_run *r)
     /* SARIF carries the summary too: its invocation says whether the scan was complete */
     int with_sum = r->cli.format == AK_FMT_SARIF || (text && !r->cli.quiet);
     int rc = ak_report_write(out, &r->found, with_sum ? &r->sum : NULL, &ro);
-    if (out != stdout) fclose(out);
-    if (rc) ak_error("cannot write the report");
+    if (ak_cli_close_output(out)) rc = -1;
+    if (rc) ak_error("scan: cannot write the report");
     if ((!text || out != stdout) && !r->cli.quiet) {
         ak_buf line = AK_BUF_INIT;
         ak_summary_format(&r->sum, r->found.len, &line);

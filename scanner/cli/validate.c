@@ -90,8 +90,9 @@ static const struct option longopts[] = {
 };
 
 /* Returns -1 to continue, else an exit code. */
-static int parse_one(vopts *o, int c, const char *arg)
+static int parse_one(void *ctx, int c, const char *arg)
 {
+    vopts *o = ctx;
     switch (c) {
     case O_ID:
         o->id = arg;
@@ -146,16 +147,8 @@ static int parse_args(vopts *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     ak_validate_opts_default(&o->v);
     o->format = "jsonl";
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
-        if (c == '?' && optopt == 0)
-            return ak_cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
-        if (c == '?') return ak_cli_usage_error("validate", "option needs an argument");
-        int rc = parse_one(o, c, optarg);
-        if (rc >= 0) return rc;
-    }
+    int rc = ak_cli_getopt("validate", argc, argv, "o:qvh", longopts, parse_one, o);
+    if (rc >= 0) return rc;
     if (optind < argc) o->input = argv[optind++];
     if (optind < argc) return ak_cli_usage_error("validate", "one FILE at most");
     if (o->id && o->input)
@@ -251,20 +244,14 @@ static void write_json(FILE *out, const ak_findings *list, const vopts *o)
 
 static int write_all(const ak_findings *list, const vopts *o)
 {
-    FILE *out = o->output ? fopen(o->output, "w") : stdout;
-    if (!out) {
-        ak_error("validate: cannot write %s", o->output);
-        return -1;
-    }
+    FILE *out = ak_cli_open_output("validate", o->output);
+    if (!out) return -1;
     if (!strcmp(o->format, "text"))
         write_text(out, list);
     else
         write_json(out, list, o);
     int bad = ferror(out);
-    if (out != stdout)
-        bad |= fclose(out) != 0;
-    else
-        bad |= fflush(out) != 0;
+    bad |= ak_cli_close_output(out) != 0;
     if (bad) ak_error("validate: error writing %s", o->output ? o->output : "stdout");
     return bad ? -1 : 0;
 }

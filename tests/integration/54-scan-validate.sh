@@ -24,4 +24,13 @@ rm "$TMP/src/live.yml" "$TMP/src/copy.yml"
 run scan --validate "$TMP/src"
 expect_rc 1
 expect_out "inactive"
+
+# reports written with --output are private: they name keys and may hold secrets
+printf 'id: %s\nsecret: %s\n' "$K_ID" "$K_SECRET" > "$TMP/src/live.yml"
+run scan --format jsonl --show-secrets --output "$TMP/found.jsonl" "$TMP/src"; expect_rc 1
+run validate --show-secrets --output "$TMP/validated.jsonl" "$TMP/found.jsonl"; expect_rc 3
+for f in found.jsonl validated.jsonl; do
+  [ "$(stat -c %a "$TMP/$f")" = 600 ] || fail "$f mode $(stat -c %a "$TMP/$f")"
+done
+grep -qF "$K_SECRET" "$TMP/validated.jsonl" || fail "--show-secrets output lacks the secret"
 echo ok
