@@ -105,7 +105,8 @@ static void walk_range(ak_gwalk *w, const git_oid *head, const git_oid *base, in
     ak_oidset hidden = {0}, range = {0};
     if (have_base) {
         ak_gwalk_reach(w, base, &hidden);
-        w->hidden = &hidden;
+        /* cleared again before `hidden` goes out of scope, at the end of this function */
+        w->hidden = &hidden; // cppcheck-suppress autoVariables
         ak_gwalk_reach(w, head, &range);
         ak_gscan *scan = w->scan;
         w->scan = NULL;
