@@ -80,9 +80,28 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
-int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
+/* The short options every scanning command shares. */
+static int long_form(int opt)
 {
     switch (opt) {
+    case 'f':
+        return OPT_FORMAT;
+    case 'o':
+        return OPT_OUTPUT;
+    case 'j':
+        return OPT_THREADS;
+    case 'q':
+        return OPT_QUIET;
+    case 'v':
+        return OPT_VERBOSE;
+    default:
+        return opt;
+    }
+}
+
+int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
+{
+    switch (long_form(opt)) {
     case OPT_FORMAT: {
         int f = ak_format_parse(arg);
         if (f < 0)

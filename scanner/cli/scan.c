@@ -60,44 +60,15 @@ typedef struct scan_run {
     ak_scan_summary sum;
 } scan_run;
 
-static int parse_args(scan_run *r, int argc, char **argv)
+static int on_option(void *ctx, int opt, const char *arg)
 {
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:o:j:qvh", ak_scan_long_options, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            opt = OPT_FORMAT;
-            break;
-        case 'o':
-            opt = OPT_OUTPUT;
-            break;
-        case 'j':
-            opt = OPT_THREADS;
-            break;
-        case 'q':
-            opt = OPT_QUIET;
-            break;
-        case 'v':
-            opt = OPT_VERBOSE;
-            break;
-        case 'h':
-            opt = OPT_HELP;
-            break;
-        case '?':
-            return ak_cli_usage_error("scan", "bad option");
-        default:
-            break;
-        }
-        if (opt == OPT_HELP) {
-            fputs(scan_help, stdout);
-            return -1;
-        }
-        int rc = ak_scan_cli_apply(&r->cli, "scan", opt, optarg);
-        if (rc < 0) return AK_EXIT_ERROR;
-        if (rc > 0) return ak_cli_usage_error("scan", "option not supported here");
+    if (opt == 'h' || opt == OPT_HELP) {
+        fputs(scan_help, stdout);
+        return 0;
     }
-    return 0;
+    int rc = ak_scan_cli_apply(ctx, "scan", opt, arg);
+    if (rc > 0) return ak_cli_usage_error("scan", "option not supported here");
+    return rc < 0 ? AK_EXIT_ERROR : -1;
 }
 
 static double now_seconds(void)
@@ -228,10 +199,11 @@ int cmd_scan(int argc, char **argv)
 {
     scan_run r = {0};
     ak_scan_cli_init(&r.cli);
-    int rc = parse_args(&r, argc, argv);
-    if (rc) {
+    int rc =
+        ak_cli_getopt("scan", argc, argv, "f:o:j:qvh", ak_scan_long_options, on_option, &r.cli);
+    if (rc >= 0) { /* --help, or a usage error */
         ak_scan_cli_free(&r.cli);
-        return rc < 0 ? 0 : rc;
+        return rc;
     }
     ak_log_set_level(r.cli.quiet ? AK_LOG_QUIET : r.cli.verbose ? AK_LOG_VERBOSE : AK_LOG_NORMAL);
     double start = now_seconds();
