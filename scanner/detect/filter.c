@@ -33,8 +33,9 @@ unsigned ak_char_classes(const char *s, size_t n)
 static int has_word(const char *s, size_t n, const char *w)
 {
     size_t m = strlen(w);
+    char first = (char)(w[0] | 0x20); /* cheap first-byte test before the full comparison */
     for (size_t i = 0; m && i + m <= n; i++)
-        if (!strncasecmp(s + i, w, m)) return 1;
+        if ((char)(s[i] | 0x20) == first && !strncasecmp(s + i, w, m)) return 1;
     return 0;
 }
 
