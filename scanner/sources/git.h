@@ -22,10 +22,16 @@
 
 #include "sources/scan.h"
 
+struct git_oid;
+
 typedef struct ak_git_opts {
     ak_scan_opts scan;    /* threads, max_file_size, excludes, verbose */
     int all_objects;      /* --git: also unreachable objects of the object database */
     int all_staged_lines; /* --staged: also credentials on lines the change did not touch */
+    /* Incremental scans (akhound org): asked once for each new blob before it is queued; 0 skips
+     * it (not read, not counted). NULL scans everything. Called from the walking thread. */
+    int (*want_blob)(const struct git_oid *id, void *ctx);
+    void *want_ctx;
 } ak_git_opts;
 
 void ak_git_opts_default(ak_git_opts *o);

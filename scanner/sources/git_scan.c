@@ -122,6 +122,7 @@ int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
 
 void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t rank)
 {
+    if (s->opts->want_blob && !s->opts->want_blob(id, s->opts->want_ctx)) return;
     gjob *j = ak_calloc(1, sizeof *j);
     j->id = *id;
     j->rank = rank;

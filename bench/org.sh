@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Benchmark: `akhound org --repos-file` over 50 generated repositories served by `git daemon` on
+# loopback, with --jobs 2, against
+#   A  the sum of single-repository scans: `akhound scan --git` of each (local) repository
+#   B  the sum of `git clone --mirror` + `akhound scan --git` of each, one after the other
+# and the incremental re-run (nothing changed: no blob scanned) with the same cache.
+# Medians of RUNS runs (each org run starts from an empty cache).
+# Usage: bench/org.sh [AKHOUND]   env: RUNS=3 REPOS=50 COMMITS=300 FILES=150
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+AKHOUND=${1:-${AKHOUND:-$root/build/akhound}} RUNS=${RUNS:-3} REPOS=${REPOS:-50}
+export COMMITS=${COMMITS:-300} FILES=${FILES:-150}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/akhound-bench-org-XXXXXX")
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+srv=$tmp/srv; mkdir -p "$srv"
+# repository I: COMMITS commits of 1-3 edited files over FILES files (fast-import, seeded by I)
+make_repo() {
+  git init -q --bare "$2"
+  python3 - "$1" "$COMMITS" "$FILES" <<'PY' | git -C "$2" fast-import --quiet
+import random, sys
+seed, commits, nfiles = map(int, sys.argv[1:])
+rnd = random.Random(seed)
+words = "buffer count index value result error length offset size table entry node state".split()
+def line():
+    return "    %s_%s = %s(%s, %d);" % (rnd.choice(words), rnd.choice(words), rnd.choice(words),
+                                      rnd.choice(words), rnd.randint(0, 9999))
+files = {"src/m%d/f%d.c" % (i % 9, i): [line() for _ in range(rnd.randint(30, 200))]
+         for i in range(nfiles)}
+names = sorted(files)
+out = sys.stdout.buffer
+def blob(p):
+    data = ("\n".join(files[p]) + "\n").encode()
+    out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (p.encode(), len(data), data))
+for n in range(commits):
+    msg = b"change %d\n" % n
+    out.write(b"commit refs/heads/main\nauthor D <d@example.org> %d +0000\n" % (1500000000 + n))
+    out.write(b"committer D <d@example.org> %d +0000\ndata %d\n%s\n" % (1500000000 + n, len(msg), msg))
+    for p in (names if n == 0 else [rnd.choice(names) for _ in range(rnd.randint(1, 3))]):
+        if n: files[p].insert(rnd.randrange(len(files[p]) + 1), line())
+        blob(p)
+PY
+  git -C "$2" repack -adq
+}
+for i in $(seq 1 "$REPOS"); do make_repo "$i" "$srv/r$i.git"; done
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+git daemon --base-path="$srv" --export-all --reuseaddr --listen=127.0.0.1 --port="$port" "$srv" \
+  2>/dev/null & pid=$!
+for _ in $(seq 1 100); do git ls-remote "git://127.0.0.1:$port/r1.git" >/dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 1 "$REPOS"); do echo "git://127.0.0.1:$port/r$i.git"; done > "$tmp/repos"
+blobs=0; for i in $(seq 1 "$REPOS"); do
+  blobs=$((blobs + $(git -C "$srv/r$i.git" cat-file --batch-all-objects --batch-check='%(objecttype)' | grep -c blob)))
+done
+echo "$REPOS repositories, $blobs blobs in all ($COMMITS commits, $FILES files each), $(nproc) cores"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f\n", b-a}'; }
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+sum_scans() {
+  local s; s=$(now)
+  for i in $(seq 1 "$REPOS"); do "$AKHOUND" scan --git -q "$srv/r$i.git" >/dev/null 2>&1 || true; done
+  elapsed "$s"
+}
+sum_clone_scans() {
+  local s; s=$(now); rm -rf "$tmp/m"; mkdir -p "$tmp/m"
+  for i in $(seq 1 "$REPOS"); do
+    git clone -q --mirror "git://127.0.0.1:$port/r$i.git" "$tmp/m/r$i.git"
+    "$AKHOUND" scan --git -q "$tmp/m/r$i.git" >/dev/null 2>&1 || true
+  done
+  elapsed "$s"
+}
+org_cold() {
+  rm -rf "$tmp/cache"; local s; s=$(now)
+  "$AKHOUND" org --repos-file "$tmp/repos" --cache "$tmp/cache" --jobs 2 -q --format jsonl >/dev/null 2>&1 || true
+  elapsed "$s"
+}
+org_warm() {
+  local s; s=$(now)
+  "$AKHOUND" org --repos-file "$tmp/repos" --cache "$tmp/cache" --jobs 2 -q --format jsonl >/dev/null 2>&1 || true
+  elapsed "$s"
+}
+
+sum_scans >/dev/null # warm the page cache
+a=$(for _ in $(seq "$RUNS"); do sum_scans; done | median)
+b=$(for _ in $(seq "$RUNS"); do sum_clone_scans; done | median)
+o=$(for _ in $(seq "$RUNS"); do org_cold; done | median)
+w=$(for _ in $(seq "$RUNS"); do org_warm; done | median)
+"$AKHOUND" org --repos-file "$tmp/repos" --cache "$tmp/cache" --jobs 2 --format jsonl 2>&1 >/dev/null | tail -1
+echo "sum of akhound scan --git (local):         ${a} s"
+echo "sum of git clone --mirror + scan --git:    ${b} s"
+echo "akhound org --jobs 2 (cold cache):         ${o} s"
+echo "akhound org --jobs 2 (incremental re-run): ${w} s"
+awk -v a="$a" -v b="$b" -v o="$o" -v w="$w" 'BEGIN{
+  printf "ratio org / sum of scans:          %.2fx\n", o/a
+  printf "ratio org / sum of clone + scans:  %.2fx\n", o/b
+  printf "ratio re-run / cold org run:       %.3fx\n", w/o }'

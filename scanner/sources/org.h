@@ -1,0 +1,187 @@
+/*
+ * Organization scans (`akhound org`): enumerate an organization's repositories (GitHub, GitLab or
+ * a file of clone URLs), keep one bare mirror of each in a cache directory, scan each mirror's
+ * history with the git source, only the blobs not scanned before with the same rules, and attach
+ * the repository name and a web link to every finding.
+ *
+ *   org_list.c    the repository list: repos files, filters, the shard partition, web links
+ *   org_http.c    a small libcurl GET client for the forge APIs (pagination, rate limits, retries)
+ *   org_github.c  GitHub REST enumeration (Link headers)
+ *   org_gitlab.c  GitLab REST enumeration (X-Next-Page), subgroups included
+ *   org_clone.c   bare mirrors: clone, fetch, token / ssh-agent credentials, cache eviction
+ *   org_state.c   the per-repository incremental state (<cache>/<name>.akstate)
+ *   org_run.c     the driver: N repositories in parallel, retries, progress, summary
+ *
+ * Tokens are borrowed from the caller (the CLI reads GITHUB_TOKEN / GITLAB_TOKEN): they travel
+ * only in request headers and libgit2 credential callbacks, never in a URL, a message or a file,
+ * and never over plain http to a host that is not a loopback address.
+ *
+ * Convention: 0 on success, negative on error with one line in the caller's ak_buf.
+ */
+#ifndef AK_SOURCES_ORG_H
+#define AK_SOURCES_ORG_H
+
+#include "detect/detect.h"
+#include "report/report.h"
+#include "sources/git.h"
+#include "util/buf.h"
+
+#include <stdint.h>
+
+typedef enum { AK_FORGE_OTHER = 0, AK_FORGE_GITHUB, AK_FORGE_GITLAB } ak_forge;
+
+typedef struct ak_org_repo {
+    char *name;      /* canonical "host/owner/repo" (GitLab: host/group/sub/repo): cache key, shard
+                        key and the `repository` of findings */
+    char *clone_url; /* https://, http:// (loopback), ssh://, user@host:path or git:// */
+    char *web_url;   /* the repository's web page, for links; NULL when unknown */
+    ak_forge forge;  /* link style and which token applies */
+    int fork, archived;
+} ak_org_repo;
+
+typedef struct ak_org_list {
+    ak_org_repo *items;
+    size_t len, cap;
+} ak_org_list;
+
+void ak_org_list_free(ak_org_list *l);
+/* Appends a repository (strings copied; web_url may be NULL). */
+void ak_org_list_add(ak_org_list *l, const char *name, const char *clone_url, const char *web_url,
+                     ak_forge forge, int fork, int archived);
+/* Sorts by name and drops duplicates (the same name listed twice). */
+void ak_org_list_sort(ak_org_list *l);
+
+/* ---------- enumeration ---------- */
+
+typedef struct ak_org_api {
+    const char *api_url; /* NULL: https://api.github.com or https://gitlab.com/api/v4 */
+    const char *token;   /* borrowed; NULL: anonymous */
+    const char *ca_file; /* extra CA for https; NULL: system bundle */
+    unsigned max_wait;   /* longest rate-limit wait in seconds before giving up (default 900) */
+    unsigned retries;    /* retries of network errors and 5xx (default 3) */
+    unsigned long requests, waits; /* out: requests sent, rate-limit waits */
+    long long pause_until;         /* internal: epoch second the next request must wait for */
+} ak_org_api;
+
+void ak_org_api_default(ak_org_api *a);
+/* Every repository of a GitHub organization (or user, when no such organization exists). */
+int ak_org_list_github(ak_org_list *out, const char *org, ak_org_api *api, ak_buf *err);
+/* Every project of a GitLab group and its subgroups. */
+int ak_org_list_gitlab(ak_org_list *out, const char *group, ak_org_api *api, ak_buf *err);
+/* One clone URL per line; blank lines and '#' comments ignored. Names and web links are derived
+ * from the URL (links only for github.com and gitlab.com https URLs). */
+int ak_org_list_file(ak_org_list *out, const char *path, ak_buf *err);
+/* Derives the canonical name, forge and web URL of a clone URL; 0, or -1 when it names no
+ * repository. *name and *web_url are malloc'ed (*web_url may be NULL). */
+int ak_org_url_parse(const char *url, char **name, char **web_url, ak_forge *forge);
+
+typedef struct ak_org_filter {
+    int include_forks, include_archived;
+    const char *const *excludes; /* globs over "owner/repo" (the name without host) or "repo" */
+    size_t n_excludes;
+} ak_org_filter;
+
+/* Drops forks, archived repositories and excluded names (unless included); returns how many. */
+size_t ak_org_list_filter(ak_org_list *l, const ak_org_filter *f);
+
+/* ---------- shards ---------- */
+
+/* FNV-1a 64 of the lower-cased canonical name: stable across machines, versions and list order. */
+uint64_t ak_org_shard_hash(const char *name);
+/* 1 when `name` belongs to shard k of n (0 <= k < n). */
+int ak_org_shard_has(const char *name, unsigned k, unsigned n);
+/* Keeps the repositories of shard k of n; returns how many were dropped. */
+size_t ak_org_list_shard(ak_org_list *l, unsigned k, unsigned n);
+/* Parses "K/N" (0 <= K < N <= 65536); 0 or -1. */
+int ak_org_shard_parse(const char *s, unsigned *k, unsigned *n);
+
+/* Web link to a finding: GitHub WEB/blob/COMMIT/PATH#Lline, GitLab WEB/-/blob/COMMIT/PATH#Lline,
+ * a commit message to WEB/commit/COMMIT (GitLab WEB/-/commit/COMMIT). NULL without a web URL. */
+char *ak_org_link(const ak_org_repo *r, const char *commit, const char *path, uint32_t line);
+
+/* ---------- mirrors ---------- */
+
+/* Cache file name of a repository: bytes other than [A-Za-z0-9.-] become "_XX" (hex), so
+ * distinct names never share a file. Appended to out. */
+void ak_org_cache_name(const char *name, ak_buf *out);
+
+typedef struct ak_org_auth {
+    const char *github_token, *gitlab_token; /* borrowed; NULL: none */
+    const char *ca_file;
+} ak_org_auth;
+
+/* Clones `r` as a bare mirror at `dir`, or fetches into the existing one (all refs, pruned).
+ * Returns 0 or -1 with the reason. */
+int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err);
+/* Removes a directory tree (no symlinks followed); 0 when it is gone. */
+int ak_org_rm_tree(const char *dir);
+/* Disk use of a directory tree in bytes. */
+uint64_t ak_org_du(const char *dir);
+/* Removes mirrors (*.git directories of cache) least recently used first (by the mtime of their
+ * "akhound-used" stamp) until their total is at most max_bytes; `busy(dir, ctx)` protects mirrors
+ * in use. Returns the number removed. */
+size_t ak_org_cache_evict(const char *cache, uint64_t max_bytes,
+                          int (*busy)(const char *name, void *ctx), void *ctx);
+
+/* ---------- incremental state ---------- */
+
+/* What was scanned in one repository: blob ids and the fingerprints already reported, under one
+ * rule-set version. */
+typedef struct ak_org_state {
+    char rules_version[65];
+    uint8_t *blobs; /* sorted 20-byte ids */
+    size_t n_blobs;
+    uint8_t *fps; /* sorted 32-byte fingerprints (binary) */
+    size_t n_fps;
+    /* added by this run (unsorted, merged by ak_org_state_save) */
+    uint8_t *new_blobs, *new_fps;
+    size_t n_new_blobs, cap_new_blobs, n_new_fps, cap_new_fps;
+} ak_org_state;
+
+/* Loads path; a missing file, a damaged one or another rules version gives an empty state for
+ * `rules_version` (everything is scanned again). Returns 1 when a usable state was loaded. */
+int ak_org_state_load(ak_org_state *st, const char *path, const char *rules_version);
+void ak_org_state_free(ak_org_state *st);
+/* 1 when the blob was scanned before. */
+int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20]);
+int ak_org_state_has_fp(const ak_org_state *st, const char *hex_fp);
+void ak_org_state_add_blob(ak_org_state *st, const uint8_t id[20]);
+void ak_org_state_add_fp(ak_org_state *st, const char *hex_fp);
+/* Writes old and new entries, sorted, atomically (temporary file, fsync, rename), mode 0600. */
+int ak_org_state_save(ak_org_state *st, const char *path, ak_buf *err);
+
+/* ---------- the run ---------- */
+
+typedef enum { AK_PROGRESS_NONE = 0, AK_PROGRESS_TTY, AK_PROGRESS_LINES } ak_progress_mode;
+
+typedef struct ak_org_opts {
+    const char *cache;   /* cache directory (created 0700) */
+    unsigned jobs;       /* repositories in parallel (default 2) */
+    ak_git_opts git;     /* per-repository scan options (threads per repository) */
+    unsigned retries;    /* clone/fetch retries per repository (default 2) */
+    unsigned backoff_ms; /* first retry delay, doubled each time (default 500) */
+    uint64_t max_cache;  /* bytes of mirrors to keep; 0: unbounded */
+    int full;            /* ignore the incremental state (still update it) */
+    ak_progress_mode progress;
+    unsigned progress_secs; /* interval of plain progress lines (default 30) */
+    ak_org_auth auth;
+} ak_org_opts;
+
+void ak_org_opts_default(ak_org_opts *o);
+
+typedef struct ak_org_result {
+    size_t repos, scanned, failed;
+    char **failures; /* "name: reason", one per failed repository */
+    size_t cap_failures;
+    uint64_t blobs, bytes, skipped_blobs;
+    ak_scan_summary sum; /* totals over repositories */
+} ak_org_result;
+
+void ak_org_result_free(ak_org_result *r);
+
+/* Mirrors and scans every repository of the list; findings (repository and link set) are
+ * appended unsorted. Returns 0 (failures are counted in res), or -1 when the engine failed. */
+int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_opts *opts,
+               ak_findings *out, ak_org_result *res);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * Bare mirrors of an organization's repositories, kept in the cache directory between runs.
+ *
+ * A mirror fetches every ref to the same name (pruned, all tags), so a re-run transfers only the
+ * objects that changed and the history scan sees every branch, tag and pull-request head the
+ * server publishes. A first clone goes to "<dir>.tmp" and is renamed into place when complete,
+ * so a crash never leaves a partial mirror that looks whole.
+ *
+ * Credentials: a forge token (GitHub: x-access-token, GitLab: oauth2) is offered only to https
+ * URLs (or http on loopback) of a repository of that forge, and at most twice per transfer (so a
+ * rejected token fails instead of looping); ssh URLs use the ssh agent. git:// needs none.
+ *
+ * Eviction: each mirror's "akhound-used" file is touched when the mirror is used; when the
+ * mirrors' total size exceeds --max-cache, the least recently used are removed first (their
+ * small .akstate files stay, so a re-clone still scans only new blobs).
+ */
+#include "sources/org.h"
+#include "sources/org_http.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct cred_ctx {
+    const ak_org_repo *repo;
+    const ak_org_auth *auth;
+    unsigned tries;
+} cred_ctx;
+
+static const char *token_for(const cred_ctx *c, const char **user)
+{
+    if (c->repo->forge == AK_FORGE_GITHUB) {
+        *user = "x-access-token";
+        return c->auth->github_token;
+    }
+    if (c->repo->forge == AK_FORGE_GITLAB) {
+        *user = "oauth2";
+        return c->auth->gitlab_token;
+    }
+    return NULL;
+}
+
+static int on_credentials(git_credential **out, const char *url, const char *user_from_url,
+                          unsigned int allowed, void *payload)
+{
+    cred_ctx *c = payload;
+    if (c->tries++ >= 2) return GIT_EUSER; /* the offered credentials were rejected */
+    const char *user = NULL, *token = token_for(c, &user);
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token && ak_org_url_transport_ok(url))
+        return git_credential_userpass_plaintext_new(out, user, token);
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
+    if (allowed & GIT_CREDENTIAL_USERNAME)
+        return git_credential_username_new(out, user_from_url ? user_from_url : "git");
+    return GIT_PASSTHROUGH;
+}
+
+static void fetch_options(git_fetch_options *fo, cred_ctx *c)
+{
+    fo->callbacks.credentials = on_credentials;
+    fo->callbacks.payload = c;
+    fo->prune = GIT_FETCH_PRUNE;
+    fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+}
+
+static void libgit2_reason(ak_buf *err, const char *what)
+{
+    const git_error *e = git_error_last();
+    ak_buf_printf(err, "%s: %s", what, e && e->message ? e->message : "unknown error");
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+int ak_org_rm_tree(const char *dir)
+{
+    struct stat st;
+    if (lstat(dir, &st)) return errno == ENOENT ? 0 : -1;
+    return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void touch_stamp(const char *dir)
+{
+    ak_buf p = AK_BUF_INIT;
+    ak_buf_printf(&p, "%s/akhound-used", dir);
+    int fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+    ak_buf_free(&p);
+}
+
+/* Fetches every ref of the clone URL into the bare repository at `dir`, through an anonymous
+ * remote: the URL always comes from the current repository list, never from a stored config. */
+static int fetch_all(const ak_org_repo *r, const char *dir, int init, cred_ctx *c, ak_buf *err)
+{
+    static char spec[] = "+refs/*:refs/*";
+    char *specs[] = {spec};
+    git_strarray refspecs = {specs, 1};
+    git_repository *repo = NULL;
+    git_remote *remote = NULL;
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    fetch_options(&fo, c);
+    int rc = init ? git_repository_init(&repo, dir, 1) : git_repository_open_bare(&repo, dir);
+    if (rc) libgit2_reason(err, init ? "cannot create the mirror" : "cannot open the mirror");
+    if (!rc && (rc = git_remote_create_anonymous(&remote, repo, r->clone_url)))
+        libgit2_reason(err, "bad clone URL");
+    if (!rc && (rc = git_remote_fetch(remote, &refspecs, &fo, NULL)))
+        libgit2_reason(err, init ? "clone failed" : "fetch failed");
+    git_remote_free(remote);
+    git_repository_free(repo);
+    return rc ? -1 : 0;
+}
+
+static int clone_fresh(const ak_org_repo *r, const char *dir, cred_ctx *c, ak_buf *err)
+{
+    ak_buf tmp = AK_BUF_INIT;
+    ak_buf_printf(&tmp, "%s.tmp", dir);
+    ak_org_rm_tree(tmp.data);
+    int rc = fetch_all(r, tmp.data, 1, c, err);
+    if (!rc && (ak_org_rm_tree(dir) || rename(tmp.data, dir))) {
+        ak_buf_printf(err, "cannot move the clone into place: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc) ak_org_rm_tree(tmp.data);
+    ak_buf_free(&tmp);
+    return rc;
+}
+
+int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err)
+{
+    cred_ctx c = {r, auth, 0};
+    struct stat st;
+    int rc = stat(dir, &st) == 0 ? fetch_all(r, dir, 0, &c, err) : clone_fresh(r, dir, &c, err);
+    if (!rc) touch_stamp(dir);
+    return rc;
+}
+
+/* ---------- disk use and eviction ---------- */
+
+static __thread uint64_t du_total;
+
+static int du_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F) du_total += (uint64_t)st->st_size;
+    return 0;
+}
+
+uint64_t ak_org_du(const char *dir)
+{
+    du_total = 0;
+    nftw(dir, du_entry, 16, FTW_PHYS);
+    return du_total;
+}
+
+typedef struct mirror {
+    char *name;
+    time_t used;
+    uint64_t size;
+} mirror;
+
+static int mirror_cmp(const void *a, const void *b)
+{
+    const mirror *x = a, *y = b;
+    if (x->used != y->used) return x->used < y->used ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static size_t list_mirrors(const char *cache, mirror **out)
+{
+    DIR *d = opendir(cache);
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".git")) continue;
+        ak_buf p = AK_BUF_INIT;
+        ak_buf_printf(&p, "%s/%s", cache, e->d_name);
+        struct stat st;
+        AK_GROW(*out, cap, n);
+        mirror *m = &(*out)[n++];
+        m->name = ak_strdup(e->d_name);
+        m->size = ak_org_du(p.data);
+        ak_buf_puts(&p, "/akhound-used");
+        m->used = stat(p.data, &st) ? 0 : st.st_mtime;
+        ak_buf_free(&p);
+    }
+    if (d) closedir(d);
+    if (n > 1) qsort(*out, n, sizeof **out, mirror_cmp);
+    return n;
+}
+
+size_t ak_org_cache_evict(const char *cache, uint64_t max_bytes,
+                          int (*busy)(const char *name, void *ctx), void *ctx)
+{
+    mirror *m;
+    size_t n = list_mirrors(cache, &m), removed = 0;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) total += m[i].size;
+    for (size_t i = 0; i < n && total > max_bytes; i++) {
+        if (busy && busy(m[i].name, ctx)) continue;
+        ak_buf p = AK_BUF_INIT;
+        ak_buf_printf(&p, "%s/%s", cache, m[i].name);
+        if (!ak_org_rm_tree(p.data)) {
+            total -= m[i].size;
+            removed++;
+            ak_info("org: cache over its limit, removed the mirror %s", m[i].name);
+        }
+        ak_buf_free(&p);
+    }
+    for (size_t i = 0; i < n; i++) free(m[i].name);
+    free(m);
+    return removed;
+}

@@ -1,0 +1,218 @@
+/*
+ * The incremental state of one repository of an organization scan: which blobs were scanned and
+ * which findings were reported, under which rule-set version. One small binary file per
+ * repository (<cache>/<name>.akstate) rather than a shared database: repositories are scanned in
+ * parallel and on different machines (shards), each worker touches only its own files, nothing
+ * needs a lock, and a file is replaced atomically, so a crash keeps the previous state.
+ *
+ * Layout (integers little-endian):
+ *   "AKSTATE1\n"  rules version (64 hex digits) "\n"  u64 n_blobs  u64 n_fps
+ *   n_blobs sorted 20-byte blob ids  n_fps sorted 32-byte fingerprints  u64 FNV-1a of the above
+ * A file that is damaged, truncated or from another rules version is ignored: the repository is
+ * then scanned whole, which is always correct, merely slower.
+ */
+#include "sources/org.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC "AKSTATE1\n"
+#define MAGIC_LEN 9
+#define HEAD_LEN (MAGIC_LEN + 65 + 16)
+
+static uint64_t fnv(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+void ak_org_state_free(ak_org_state *st)
+{
+    free(st->blobs);
+    free(st->fps);
+    free(st->new_blobs);
+    free(st->new_fps);
+    memset(st, 0, sizeof *st);
+}
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    struct stat sb;
+    uint8_t *data = NULL;
+    if (!fstat(fileno(f), &sb) && sb.st_size >= HEAD_LEN + 8) {
+        data = ak_malloc((size_t)sb.st_size);
+        *len = fread(data, 1, (size_t)sb.st_size, f);
+        if (*len != (size_t)sb.st_size) {
+            free(data);
+            data = NULL;
+        }
+    }
+    fclose(f);
+    return data;
+}
+
+/* Fills st from a file's bytes; 0, or -1 when they are not a state of this rules version. */
+static int parse(ak_org_state *st, const uint8_t *d, size_t len, const char *rules_version)
+{
+    if (memcmp(d, MAGIC, MAGIC_LEN) || memcmp(d + MAGIC_LEN, rules_version, 64)) return -1;
+    uint64_t nb = get_u64(d + MAGIC_LEN + 65), nf = get_u64(d + MAGIC_LEN + 73);
+    if (nb > len / 20 || nf > len / 32 || HEAD_LEN + nb * 20 + nf * 32 + 8 != len) return -1;
+    if (fnv(d, len - 8) != get_u64(d + len - 8)) return -1;
+    st->n_blobs = (size_t)nb;
+    st->n_fps = (size_t)nf;
+    st->blobs = ak_malloc(nb * 20 + 1);
+    st->fps = ak_malloc(nf * 32 + 1);
+    memcpy(st->blobs, d + HEAD_LEN, nb * 20);
+    memcpy(st->fps, d + HEAD_LEN + nb * 20, nf * 32);
+    return 0;
+}
+
+int ak_org_state_load(ak_org_state *st, const char *path, const char *rules_version)
+{
+    memset(st, 0, sizeof *st);
+    snprintf(st->rules_version, sizeof st->rules_version, "%s", rules_version);
+    if (strlen(st->rules_version) != 64) return 0; /* not a digest: never matches a file */
+    size_t len = 0;
+    uint8_t *d = read_all(path, &len);
+    int ok = d && !parse(st, d, len, st->rules_version);
+    free(d);
+    return ok;
+}
+
+static int cmp20(const void *a, const void *b)
+{
+    return memcmp(a, b, 20);
+}
+
+static int cmp32(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20])
+{
+    return st->n_blobs && bsearch(id, st->blobs, st->n_blobs, 20, cmp20) != NULL;
+}
+
+static int fp_bin(const char *hex, uint8_t out[32])
+{
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1) return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+int ak_org_state_has_fp(const ak_org_state *st, const char *hex_fp)
+{
+    uint8_t b[32];
+    if (!st->n_fps || strlen(hex_fp) != 64 || fp_bin(hex_fp, b)) return 0;
+    return bsearch(b, st->fps, st->n_fps, 32, cmp32) != NULL;
+}
+
+static void push(uint8_t **arr, size_t *n, size_t *cap, const uint8_t *item, size_t size)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        *arr = ak_realloc(*arr, *cap * size);
+    }
+    memcpy(*arr + *n * size, item, size);
+    (*n)++;
+}
+
+void ak_org_state_add_blob(ak_org_state *st, const uint8_t id[20])
+{
+    push(&st->new_blobs, &st->n_new_blobs, &st->cap_new_blobs, id, 20);
+}
+
+void ak_org_state_add_fp(ak_org_state *st, const char *hex_fp)
+{
+    uint8_t b[32];
+    if (strlen(hex_fp) == 64 && !fp_bin(hex_fp, b))
+        push(&st->new_fps, &st->n_new_fps, &st->cap_new_fps, b, 32);
+}
+
+/* old + new, sorted and unique, into *out; returns the count. */
+static size_t merged(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, size_t size,
+                     int (*cmp)(const void *, const void *), uint8_t **out)
+{
+    uint8_t *m = ak_malloc((na + nb) * size + 1);
+    if (na) memcpy(m, a, na * size);
+    if (nb) memcpy(m + na * size, b, nb * size);
+    if (na + nb > 1) qsort(m, na + nb, size, cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < na + nb; i++)
+        if (!k || memcmp(m + (k - 1) * size, m + i * size, size))
+            memmove(m + k++ * size, m + i * size, size);
+    *out = m;
+    return k;
+}
+
+static int write_file(const char *path, const uint8_t *d, size_t len, ak_buf *err)
+{
+    ak_buf tmp = AK_BUF_INIT;
+    ak_buf_printf(&tmp, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp.data); /* mode 0600 */
+    int rc = fd < 0 ? -1 : 0;
+    size_t done = 0;
+    while (!rc && done < len) {
+        ssize_t w = write(fd, d + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) rc = -1;
+        done += w > 0 ? (size_t)w : 0;
+    }
+    if (!rc && (fchmod(fd, 0600) || fsync(fd))) rc = -1;
+    if (fd >= 0 && close(fd)) rc = -1;
+    if (!rc && rename(tmp.data, path)) rc = -1;
+    if (rc) {
+        ak_buf_printf(err, "%s: cannot write the state: %s", path, strerror(errno));
+        if (fd >= 0) unlink(tmp.data);
+    }
+    ak_buf_free(&tmp);
+    return rc;
+}
+
+int ak_org_state_save(ak_org_state *st, const char *path, ak_buf *err)
+{
+    uint8_t *b, *f;
+    size_t nb = merged(st->blobs, st->n_blobs, st->new_blobs, st->n_new_blobs, 20, cmp20, &b);
+    size_t nf = merged(st->fps, st->n_fps, st->new_fps, st->n_new_fps, 32, cmp32, &f);
+    size_t len = HEAD_LEN + nb * 20 + nf * 32 + 8;
+    uint8_t *d = ak_malloc(len);
+    memcpy(d, MAGIC, MAGIC_LEN);
+    memset(d + MAGIC_LEN, '0', 64);
+    memcpy(d + MAGIC_LEN, st->rules_version, strnlen(st->rules_version, 64));
+    d[MAGIC_LEN + 64] = '\n';
+    put_u64(d + MAGIC_LEN + 65, nb);
+    put_u64(d + MAGIC_LEN + 73, nf);
+    if (nb) memcpy(d + HEAD_LEN, b, nb * 20);
+    if (nf) memcpy(d + HEAD_LEN + nb * 20, f, nf * 32);
+    put_u64(d + len - 8, fnv(d, len - 8));
+    int rc = write_file(path, d, len, err);
+    free(d);
+    free(b);
+    free(f);
+    return rc;
+}
