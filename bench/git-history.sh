@@ -11,8 +11,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 repo=${1:-} AKHOUND=${2:-${AKHOUND:-$root/build/akhound}} RUNS=${RUNS:-5}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/akhound-bench-XXXXXX"); trap 'rm -rf "$tmp"' EXIT
 if [ -z "$repo" ]; then repo=$tmp/repo.git; "$root/bench/make-git-repo.sh" "$repo"; fi
-echo "repository: $repo ($(git -C "$repo" rev-list --all | wc -l) commits," \
-  "$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype)' | grep -c blob) blobs)"
+read -r blobs bytes < <(git -C "$repo" cat-file --batch-all-objects \
+  --batch-check='%(objecttype) %(objectsize)' | awk '$1 == "blob" {n++; s += $2} END {print n, s}')
+echo "repository: $repo ($(git -C "$repo" rev-list --all | wc -l) commits, $blobs blobs," \
+  "$bytes bytes of blob content, $(du -sm "$repo/objects" | cut -f1) MiB on disk)"
 
 # median wall time in seconds of RUNS runs of "$@"
 median() {

@@ -3,16 +3,24 @@
 # small, realistic edits (1-3 files changed, a few lines each, now and then a new file) over a
 # synthetic source tree of FILES files, written with `git fast-import` (which stores each blob as
 # a delta against the previous version of its path, like a packed real repository). The same
-# SEED always gives the same objects and commit ids. No key-shaped text is generated.
-# Usage: bench/make-git-repo.sh DIR   env: COMMITS=50000 FILES=2000 SEED=1
+# SEED always gives the same objects and commit ids. No key-shaped text is generated unless
+# PLANT=N: then every Nth commit also adds a made-up AccessKey pair (random, never valid) to the
+# file it edits, so output can be compared across versions of akhound (later edits move or drop
+# those lines, as real edits would).
+# Usage: bench/make-git-repo.sh DIR   env: COMMITS=50000 FILES=2000 SEED=1 PLANT=0
 set -euo pipefail
 dir=${1:?usage: make-git-repo.sh DIR}
-COMMITS=${COMMITS:-50000} FILES=${FILES:-2000} SEED=${SEED:-1}
+COMMITS=${COMMITS:-50000} FILES=${FILES:-2000} SEED=${SEED:-1} PLANT=${PLANT:-0}
 rm -rf "$dir"; git init -q --bare "$dir"
-python3 - "$COMMITS" "$FILES" "$SEED" <<'PY' | git -C "$dir" fast-import --quiet
-import random, sys
-commits, nfiles, seed = map(int, sys.argv[1:])
+python3 - "$COMMITS" "$FILES" "$SEED" "$PLANT" <<'PY' | git -C "$dir" fast-import --quiet
+import random, string, sys
+commits, nfiles, seed, plant = map(int, sys.argv[1:])
 rnd = random.Random(seed)
+keys = random.Random(seed + 1)
+def made_up(n): return "".join(keys.choice(string.ascii_letters + string.digits) for _ in range(n))
+def planted():
+    return [f'    access_key_id = "{"LT" + "AI" + made_up(20)}";',
+            f'    access_key_secret = "{made_up(30)}";']
 words = ("buffer count index value result error length offset size table entry node state "
          "config handle stream parse write read flush lock queue worker thread cache").split()
 def line():
@@ -49,6 +57,8 @@ for n in range(commits):
         else:
             p = rnd.choice(names)
         ls = files[p]
+        if plant and n % plant == 0:
+            i = rnd.randrange(len(ls) + 1); ls[i:i] = planted()
         for _ in range(rnd.randint(1, 6)):
             i = rnd.randrange(len(ls) + 1)
             if rnd.random() < 0.5 and ls: ls[min(i, len(ls) - 1)] = line()

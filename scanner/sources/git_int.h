@@ -8,7 +8,9 @@
  *               once per distinct tree, each new blob handed to the scan pool with the rank (index
  *               in that order) of the first commit that holds it.
  *   ak_gscan    the pool: worker threads, each with its own libgit2 repository handle and engine
- *               scratch, reading and scanning blobs and commit messages.
+ *               scratch, reading and scanning blobs and commit messages. Blobs held in packs are
+ *               collected during the walk and produced afterwards by the pack reader
+ *               (git_pack.h), delta tree by delta tree on every worker; libgit2 reads the rest.
  *
  * Everything except the workers runs on the calling thread.
  */
@@ -16,6 +18,7 @@
 #define AK_SOURCES_GIT_INT_H
 
 #include "sources/git.h"
+#include "sources/git_pack.h"
 #include "util/pool.h"
 
 #include <git2.h>
@@ -64,6 +67,12 @@ int ak_git_is_lfs_pointer(const uint8_t *data, size_t len);
 
 typedef struct ak_gworker ak_gworker;
 
+typedef struct ak_gwant {
+    git_oid id;
+    uint32_t rank;
+    size_t path; /* offset into ak_gscan.paths */
+} ak_gwant;
+
 typedef struct ak_gscan {
     const ak_engine *engine;
     const ak_git_opts *opts;
@@ -72,11 +81,19 @@ typedef struct ak_gscan {
     ak_gworker *workers;
     unsigned n_workers;
     int failed;
+    ak_packs *packs; /* NULL: no usable pack, every blob is read through libgit2 */
+    ak_gwant *wants; /* blobs held in packs, produced by the pack reader in ak_gscan_finish */
+    size_t n_wants, cap_wants;
+    ak_buf paths;   /* their paths, NUL-terminated */
+    uint8_t *done;  /* done[i]: wants[i] was produced and scanned */
+    void *messages; /* the batch of commit messages being filled */
 } ak_gscan;
 
 int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
                    const ak_git_opts *opts);
-/* Queues a blob: scanned with `path` (copied), findings ranked `rank`. */
+/* Queues a blob: scanned with `path` (copied), findings ranked `rank`. The one place where each
+ * blob of a walk is decided: a blob in a pack is collected for the pack reader, any other is read
+ * through libgit2 at once. */
 void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t rank);
 /* Queues a commit message (copied); its findings belong to the commit of rank `rank`. */
 void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank);
@@ -100,6 +117,9 @@ typedef struct ak_gwalk {
     git_oid *boundary; /* hidden parents met by the walk */
     size_t n_boundary, cap_boundary;
     ak_buf path;
+    ak_pread *pread; /* trees from the packs (the scan's), NULL: through libgit2 only */
+    void *ents;      /* the entries of the raw trees being walked, a stack (git_walk.c) */
+    size_t n_ents, cap_ents;
 } ak_gwalk;
 
 void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_git_opts *opts,

@@ -8,6 +8,13 @@
  * changes one file costs one tree per directory level on its path), and new blobs go straight to
  * the pool, so reading blobs overlaps the walk. The DFS stack lives on the heap: a linear history
  * of a million commits is a million frames deep.
+ *
+ * Trees are most of the walk's cost: every new tree is read whole, and a history's trees often
+ * outweigh its blobs. They come from the pack reader when a pack holds them (its cache keeps each
+ * delta chain's intermediate versions, so reading trees oldest first applies each delta once) and
+ * are parsed here in place, with no allocation per entry; libgit2 reads and parses the rest, and
+ * gives the error for a tree that neither can read. An entry whose object was seen already is
+ * dropped before its path is built: most entries of a new tree are unchanged from the last one.
  */
 #include "sources/git_int.h"
 #include "util/log.h"
@@ -24,6 +31,7 @@ void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_g
     w->opts = opts;
     w->sum = sum;
     ak_git_read_shallow(repo, &w->shallow);
+    if (scan && scan->packs) w->pread = ak_pread_new(scan->packs, (size_t)64 << 20);
 }
 
 void ak_gwalk_free(ak_gwalk *w)
@@ -36,6 +44,8 @@ void ak_gwalk_free(ak_gwalk *w)
     free(w->order);
     free(w->boundary);
     ak_buf_free(&w->path);
+    ak_pread_free(w->pread);
+    free(w->ents);
 }
 
 static int excluded(const ak_gwalk *w, int is_dir)
@@ -55,10 +65,17 @@ static void note_gitlink(ak_gwalk *w, const git_oid *id)
     w->sum->skipped++;
 }
 
-static void visit_entry(ak_gwalk *w, const git_tree_entry *e, uint32_t rank)
+static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_object_t type,
+                        uint32_t rank)
 {
-    const git_oid *id = git_tree_entry_id(e);
-    switch (git_tree_entry_type(e)) {
+    /* Seen already: nothing to do, whatever the path (a seen tree is skipped, a seen blob is not
+     * queued again), so the path and the exclusions are not even looked at. */
+    if (type == GIT_OBJECT_TREE && ak_oidset_get(&w->trees, id, NULL)) return;
+    if (type == GIT_OBJECT_BLOB && ak_oidset_get(&w->blobs, id, NULL)) return;
+    size_t base = w->path.len;
+    if (base) ak_buf_putc(&w->path, '/');
+    ak_buf_puts(&w->path, name);
+    switch (type) {
     case GIT_OBJECT_TREE:
         if (!excluded(w, 1)) visit_tree(w, id, rank);
         break;
@@ -72,11 +89,100 @@ static void visit_entry(ak_gwalk *w, const git_tree_entry *e, uint32_t rank)
     default:
         break;
     }
+    w->path.len = base;
+    w->path.data[base] = 0;
+}
+
+/* ---------- raw trees (from the pack reader) ---------- */
+
+typedef struct raw_entry {
+    const char *name;
+    const uint8_t *id; /* GIT_OID_RAWSZ bytes, in the tree's buffer */
+    git_object_t type;
+} raw_entry;
+
+/* One entry, "MODE NAME\0ID", as strictly as libgit2 reads it (an octal mode of at most 16 bits,
+ * a name of 1 to 65535 bytes); -1 when malformed. */
+static int raw_next(const uint8_t **at, const uint8_t *end, raw_entry *e)
+{
+    const uint8_t *p = *at;
+    unsigned mode = 0;
+    if (p >= end || *p == ' ') return -1;
+    for (; p < end && *p != ' '; p++) {
+        if (*p < '0' || *p > '7' || mode > 0xffff) return -1;
+        mode = mode * 8 + (unsigned)(*p - '0');
+    }
+    if (p >= end || mode > 0xffff) return -1;
+    p++;
+    const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
+    if (!nul || nul == p || nul - p > 0xffff || end - nul - 1 < GIT_OID_RAWSZ) return -1;
+    e->name = (const char *)p;
+    e->id = nul + 1;
+    unsigned fmt = mode & 0170000;
+    e->type = fmt == 0160000   ? GIT_OBJECT_COMMIT
+              : fmt == 0040000 ? GIT_OBJECT_TREE
+                               : GIT_OBJECT_BLOB;
+    *at = nul + 1 + GIT_OID_RAWSZ;
+    return 0;
+}
+
+/* Parses a whole tree onto the entry stack (from *first on), so a malformed tree is rejected
+ * before any of its entries has an effect. */
+static int raw_parse(ak_gwalk *w, const uint8_t *data, size_t len, size_t *first)
+{
+    *first = w->n_ents;
+    raw_entry e, *ents = w->ents;
+    for (const uint8_t *p = data, *end = data + len; p < end;) {
+        if (raw_next(&p, end, &e)) {
+            w->n_ents = *first;
+            return -1;
+        }
+        AK_GROW(ents, w->cap_ents, w->n_ents);
+        w->ents = ents;
+        ents[w->n_ents++] = e;
+    }
+    return 0;
+}
+
+/* Starts loading the seen-set slot an entry will probe (the set's own hash: the id's first
+ * bytes), so the probes of a tree's entries overlap instead of waiting one by one. */
+static void prefetch_seen(const ak_gwalk *w, const raw_entry *e)
+{
+    const ak_oidset *s = e->type == GIT_OBJECT_TREE ? &w->trees : &w->blobs;
+    if (!s->cap) return;
+    uint64_t h;
+    memcpy(&h, e->id, sizeof h);
+    size_t i = (size_t)h & (s->cap - 1);
+    __builtin_prefetch(&s->used[i]);
+    __builtin_prefetch(&s->keys[i]);
+}
+
+#define PREFETCH_AHEAD 8
+
+/* 1 when the pack reader produced the tree and it was walked; 0: libgit2's turn. */
+static int visit_packed(ak_gwalk *w, const git_oid *id, uint32_t rank)
+{
+    ak_pobj o;
+    size_t first = 0;
+    if (!w->pread || ak_pread_get(w->pread, id, &o)) return 0;
+    int ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data, o.len, &first);
+    for (size_t i = first, end = ok ? w->n_ents : first; i < end; i++) {
+        const raw_entry *ents = w->ents; /* the stack grows under nested trees */
+        if (i + PREFETCH_AHEAD < end) prefetch_seen(w, &ents[i + PREFETCH_AHEAD]);
+        raw_entry e = ents[i];
+        git_oid eid;
+        memcpy(eid.id, e.id, GIT_OID_RAWSZ);
+        visit_entry(w, e.name, &eid, e.type, rank);
+    }
+    if (ok) w->n_ents = first;
+    ak_pread_put(w->pread, &o);
+    return ok;
 }
 
 static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank)
 {
     if (!ak_oidset_add(&w->trees, id, 0)) return;
+    if (visit_packed(w, id, rank)) return;
     git_tree *t;
     if (git_tree_lookup(&t, w->repo, id)) {
         char hex[GIT_OID_HEXSZ + 1];
@@ -88,12 +194,7 @@ static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank)
     size_t n = git_tree_entrycount(t);
     for (size_t i = 0; i < n; i++) {
         const git_tree_entry *e = git_tree_entry_byindex(t, i);
-        size_t base = w->path.len;
-        if (base) ak_buf_putc(&w->path, '/');
-        ak_buf_puts(&w->path, git_tree_entry_name(e));
-        visit_entry(w, e, rank);
-        w->path.len = base;
-        w->path.data[base] = 0;
+        visit_entry(w, git_tree_entry_name(e), git_tree_entry_id(e), git_tree_entry_type(e), rank);
     }
     git_tree_free(t);
 }

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=build-fuzz
 mkdir -p "$out"
-pkgs="libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson sqlite3"
+pkgs="libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson sqlite3 libdeflate"
 srcs=$(find scanner -name '*.c' ! -path scanner/main.c | sort)
 status=0
 for target in tests/fuzz/fuzz_*.c; do
