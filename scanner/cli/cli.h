@@ -20,6 +20,7 @@ int cmd_baseline(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Opens a report file for writing, created mode 0600 (reports name keys and may hold secrets),
@@ -35,6 +36,11 @@ int ak_cli_close_output(FILE *f);
 int ak_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                   const struct option *longopts, int (*on_opt)(void *ctx, int c, const char *arg),
                   void *ctx);
+
+/* A whole decimal number in [min, max]; 0, or -1 when s is anything else. */
+int ak_cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+/* A byte count with an optional K, M or G suffix ("64K", "256M", "20G"); 0 is refused. */
+int ak_cli_parse_size(const char *s, uint64_t *out);
 
 /* Prints "akhound CMD: MSG" and a hint to run --help; returns AK_EXIT_ERROR. */
 int ak_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,4 +57,35 @@ int ak_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
         if (rc >= 0) return rc;
     }
     return -1;
+}
+
+int ak_cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+    char *end = NULL;
+    if (!s || *s < '0' || *s > '9') return -1; /* strtoul would accept "-1" and " 1" */
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v < min || v > max) return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int ak_cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    if (!s || *s < '0' || *s > '9') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K')
+        shift = 10;
+    else if (*end == 'm' || *end == 'M')
+        shift = 20;
+    else if (*end == 'g' || *end == 'G')
+        shift = 30;
+    else if (*end)
+        return -1;
+    if (errno || (shift && end[1]) || v > (UINT64_MAX >> shift)) return -1;
+    *out = (uint64_t)v << shift;
+    return *out ? 0 : -1;
 }

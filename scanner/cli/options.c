@@ -50,36 +50,6 @@ void ak_scan_cli_free(ak_scan_cli *c)
     ak_ignore_free(&c->excludes);
 }
 
-/* Parses "123", "64K", "256M", "1G". */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    unsigned shift = 0;
-    if (*end == 'k' || *end == 'K')
-        shift = 10;
-    else if (*end == 'm' || *end == 'M')
-        shift = 20;
-    else if (*end == 'g' || *end == 'G')
-        shift = 30;
-    else if (*end)
-        return -1;
-    if (shift && end[1]) return -1;
-    *out = (uint64_t)v << shift;
-    return *out ? 0 : -1;
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < 0 || v > (long)max) return -1;
-    *out = (unsigned)v;
-    return 0;
-}
-
 /* The short options every scanning command shares. */
 static int long_form(int opt)
 {
@@ -115,7 +85,7 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
         c->output = arg;
         return 0;
     case OPT_THREADS:
-        if (parse_uint(arg, 1024, &c->threads))
+        if (ak_cli_parse_uint(arg, 0, 1024, &c->threads))
             return ak_cli_usage_error(cmd, "bad --threads '%s'", arg), -1;
         return 0;
     case OPT_VALIDATE:
@@ -148,11 +118,11 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
             return ak_cli_usage_error(cmd, "bad --color '%s' (auto, always, never)", arg), -1;
         return 0;
     case OPT_MAX_FILE_SIZE:
-        if (parse_size(arg, &c->max_file_size) || c->max_file_size < 4096)
+        if (ak_cli_parse_size(arg, &c->max_file_size) || c->max_file_size < 4096)
             return ak_cli_usage_error(cmd, "bad --max-file-size '%s' (at least 4K)", arg), -1;
         return 0;
     case OPT_PAIR_WINDOW:
-        if (parse_uint(arg, 1000, &c->pair_window) || !c->pair_window)
+        if (ak_cli_parse_uint(arg, 1, 1000, &c->pair_window))
             return ak_cli_usage_error(cmd, "bad --pair-window '%s' (1 to 1000 lines)", arg), -1;
         return 0;
     case OPT_EXCLUDE:

@@ -100,25 +100,6 @@ typedef struct org_cli {
     char *cache_default;
 } org_cli;
 
-static int parse_num(const char *s, unsigned long max, unsigned *out)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v > max || *s == '-') return -1;
-    *out = (unsigned)v;
-    return 0;
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = !*end ? 0 : strchr("kK", *end) ? 10 : strchr("mM", *end) ? 20 : 30;
-    if (!*s || *s == '-' || (*end && (!strchr("kKmMgG", *end) || end[1]))) return -1;
-    *out = (uint64_t)v << shift;
-    return *out ? 0 : -1;
-}
-
 /* Applies an org option; 0, 1 when not one, -1 on a bad value. */
 static int apply_org(org_cli *c, int opt, const char *arg)
 {
@@ -156,16 +137,16 @@ static int apply_org(org_cli *c, int opt, const char *arg)
         return 0;
     case OPT_MAX_WAIT:
         c->max_wait_set = 1;
-        return parse_num(arg, 86400, &c->max_wait) ? -1 : 0;
+        return ak_cli_parse_uint(arg, 0, 86400, &c->max_wait) ? -1 : 0;
     case OPT_RETRIES:
         c->retries_set = 1;
-        return parse_num(arg, 20, &c->retries) ? -1 : 0;
+        return ak_cli_parse_uint(arg, 0, 20, &c->retries) ? -1 : 0;
     case OPT_JOBS:
-        return parse_num(arg, 256, &c->jobs) || !c->jobs ? -1 : 0;
+        return ak_cli_parse_uint(arg, 1, 256, &c->jobs) ? -1 : 0;
     case OPT_PROGRESS_INTERVAL:
-        return parse_num(arg, 86400, &c->interval) || !c->interval ? -1 : 0;
+        return ak_cli_parse_uint(arg, 1, 86400, &c->interval) ? -1 : 0;
     case OPT_MAX_CACHE:
-        return parse_size(arg, &c->max_cache);
+        return ak_cli_parse_size(arg, &c->max_cache);
     case OPT_SHARD:
         return ak_org_shard_parse(arg, &c->shard_k, &c->shard_n);
     default:
@@ -205,28 +186,43 @@ static int short_to_long(int opt)
     }
 }
 
+typedef struct parse_ctx {
+    org_cli *c;
+    const struct option *longs;
+} parse_ctx;
+
+static const char *option_name(const struct option *longs, int val)
+{
+    for (; longs->name; longs++)
+        if (longs->val == val) return longs->name;
+    return "?";
+}
+
+static int on_option(void *ctx, int opt, const char *arg)
+{
+    parse_ctx *p = ctx;
+    opt = short_to_long(opt);
+    if (opt == OPT_HELP) {
+        fputs(org_help, stdout);
+        return 0;
+    }
+    int a = apply_org(p->c, opt, arg);
+    if (a < 0)
+        return ak_cli_usage_error("org", "bad value '%s' for --%s", arg ? arg : "",
+                                  option_name(p->longs, opt));
+    if (a > 0) a = ak_scan_cli_apply(&p->c->scan, "org", opt, arg); /* prints its own error */
+    if (a < 0) return AK_EXIT_ERROR;
+    if (a > 0) return ak_cli_usage_error("org", "option not supported here");
+    return -1;
+}
+
 /* 0 to go on, -1 after --help, AK_EXIT_ERROR on a usage error. */
 static int parse_args(org_cli *c, int argc, char **argv)
 {
     struct option *longs = all_options();
-    int opt, rc = 0;
-    optind = 1;
-    while (!rc && (opt = getopt_long(argc, argv, "f:o:j:J:qvh", longs, NULL)) != -1) {
-        opt = short_to_long(opt);
-        if (opt == '?') {
-            rc = ak_cli_usage_error("org", "bad option");
-        } else if (opt == OPT_HELP) {
-            fputs(org_help, stdout);
-            rc = -1;
-        } else {
-            int a = apply_org(c, opt, optarg);
-            if (a > 0) a = ak_scan_cli_apply(&c->scan, "org", opt, optarg);
-            if (a < 0)
-                rc = ak_cli_usage_error("org", "bad value '%s'", optarg ? optarg : "");
-            else if (a > 0)
-                rc = ak_cli_usage_error("org", "option not supported here");
-        }
-    }
+    parse_ctx p = {c, longs};
+    int rc = ak_cli_getopt("org", argc, argv, "f:o:j:J:qvh", longs, on_option, &p);
+    rc = rc == 0 ? -1 : rc < 0 ? 0 : rc;
     free(longs);
     if (!rc && optind < argc)
         rc = ak_cli_usage_error("org", "unexpected argument '%s'", argv[optind]);

@@ -107,15 +107,6 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v < min || v > max) return -1;
-    *out = (unsigned)v;
-    return 0;
-}
-
 static int valid_policy_name(const char *s)
 {
     size_t n = strlen(s);
@@ -143,19 +134,19 @@ static int parse_value(ropts *o, int c, const char *arg)
 {
     switch (c) {
     case O_UNUSED:
-        if (parse_uint(arg, 1, 36500, &o->r.unused_days) < 0)
+        if (ak_cli_parse_uint(arg, 1, 36500, &o->r.unused_days) < 0)
             return ak_cli_usage_error("respond", "--unused-days wants 1..36500, not '%s'", arg);
         return -1;
     case O_EVIDENCE:
-        if (parse_uint(arg, 1, 90, &o->r.evidence_days) < 0)
+        if (ak_cli_parse_uint(arg, 1, 90, &o->r.evidence_days) < 0)
             return ak_cli_usage_error("respond", "--evidence-days wants 1..90, not '%s'", arg);
         return -1;
     case O_TIMEOUT:
-        if (parse_uint(arg, 1, 3600000, &o->r.timeout_ms) < 0)
+        if (ak_cli_parse_uint(arg, 1, 3600000, &o->r.timeout_ms) < 0)
             return ak_cli_usage_error("respond", "--timeout wants milliseconds, not '%s'", arg);
         return -1;
     case O_RETRIES:
-        if (parse_uint(arg, 0, 20, &o->r.max_retries) < 0)
+        if (ak_cli_parse_uint(arg, 0, 20, &o->r.max_retries) < 0)
             return ak_cli_usage_error("respond", "--retries wants 0..20, not '%s'", arg);
         return -1;
     case O_POLICY:

@@ -61,15 +61,6 @@ static void usage(FILE *out)
         "exit: 0 nothing live, 3 at least one valid, 2 error or an unknown verdict\n");
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v > max) return -1;
-    *out = (unsigned)v;
-    return 0;
-}
-
 enum { O_ID = 256, O_FORMAT, O_SHOW, O_EP, O_REGION, O_CA, O_CONC, O_TIMEOUT, O_RETRIES };
 
 static const struct option longopts[] = {
@@ -116,15 +107,15 @@ static int parse_one(void *ctx, int c, const char *arg)
         o->v.ca_file = arg;
         break;
     case O_CONC:
-        if (parse_uint(arg, 1024, &o->v.concurrency) < 0 || !o->v.concurrency)
+        if (ak_cli_parse_uint(arg, 1, 1024, &o->v.concurrency) < 0)
             return ak_cli_usage_error("validate", "--concurrency wants 1..1024, not '%s'", arg);
         break;
     case O_TIMEOUT:
-        if (parse_uint(arg, 3600000, &o->v.timeout_ms) < 0 || !o->v.timeout_ms)
+        if (ak_cli_parse_uint(arg, 1, 3600000, &o->v.timeout_ms) < 0)
             return ak_cli_usage_error("validate", "--timeout wants milliseconds, not '%s'", arg);
         break;
     case O_RETRIES:
-        if (parse_uint(arg, 20, &o->v.max_retries) < 0)
+        if (ak_cli_parse_uint(arg, 0, 20, &o->v.max_retries) < 0)
             return ak_cli_usage_error("validate", "--retries wants 0..20, not '%s'", arg);
         break;
     case 'q':
