@@ -93,6 +93,9 @@ void ak_git_init(void)
     /* Re-hashing every object doubles the cost of reading history; git checked pack checksums
      * when the objects arrived, and a corrupt object still fails to inflate. */
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+    /* --staged turns the index into trees; checking that every one of a large index's blobs
+     * exists in the object database first costs a third of that, and git add wrote them. */
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
     /* The walk reads each tree once, so a large object cache would only hold dead trees. */
     git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(32 << 20));
 }
