@@ -39,6 +39,8 @@ typedef struct ak_org_repo {
     int fork, archived;
 } ak_org_repo;
 
+struct json_t;
+
 typedef struct ak_org_list {
     ak_org_repo *items;
     size_t len, cap;
@@ -71,6 +73,16 @@ int ak_org_list_gitlab(ak_org_list *out, const char *group, ak_org_api *api, ak_
 /* One clone URL per line; blank lines and '#' comments ignored. Names and web links are derived
  * from the URL (links only for github.com and gitlab.com https URLs). */
 int ak_org_list_file(ak_org_list *out, const char *path, ak_buf *err);
+/* How one forge's API names the facts about a repository. */
+typedef struct ak_forge_fields {
+    const char *full_name, *clone_url, *web_url; /* JSON keys */
+    const char *what;                            /* "repositories", "projects" (for messages) */
+    ak_forge forge;
+    int (*is_fork)(const struct json_t *repo);
+} ak_forge_fields;
+
+/* Adds the repositories of one page of an API answer (a JSON array); 0, or -1 with the reason. */
+int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_fields *f, ak_buf *err);
 /* Derives the canonical name, forge and web URL of a clone URL; 0, or -1 when it names no
  * repository. *name and *web_url are malloc'ed (*web_url may be NULL). */
 int ak_org_url_parse(const char *url, char **name, char **web_url, ak_forge *forge);

@@ -13,49 +13,15 @@
 
 static const char gitlab_api[] = "https://gitlab.com/api/v4";
 
-static const char *jstr(const json_t *o, const char *key)
+static int gitlab_is_fork(const json_t *project)
 {
-    return json_string_value(json_object_get(o, key));
+    const json_t *from = json_object_get(project, "forked_from_project");
+    return from && !json_is_null(from);
 }
 
-static int add_project(ak_org_list *out, const json_t *o)
-{
-    const char *full = jstr(o, "path_with_namespace"), *clone = jstr(o, "http_url_to_repo");
-    const char *web = jstr(o, "web_url");
-    if (!full || !clone) return -1;
-    char *name = NULL, *derived_web = NULL;
-    ak_forge forge;
-    if (ak_org_url_parse(web ? web : clone, &name, &derived_web, &forge)) return -1;
-    char *slash = strchr(name, '/');
-    ak_buf n = AK_BUF_INIT;
-    ak_buf_append(&n, name, (size_t)(slash - name));
-    ak_buf_printf(&n, "/%s", full);
-    const json_t *fork = json_object_get(o, "forked_from_project");
-    ak_org_list_add(out, n.data, clone, web ? web : derived_web, AK_FORGE_GITLAB,
-                    fork && !json_is_null(fork), json_is_true(json_object_get(o, "archived")));
-    ak_buf_free(&n);
-    free(name);
-    free(derived_web);
-    return 0;
-}
-
-static int parse_page(ak_org_list *out, const ak_buf *body, ak_buf *err)
-{
-    json_error_t je;
-    json_t *arr = json_loadb(body->data ? body->data : "", body->len, 0, &je);
-    if (!json_is_array(arr)) {
-        ak_buf_puts(err, "the answer is not a JSON array of projects");
-        json_decref(arr);
-        return -1;
-    }
-    size_t i;
-    json_t *o;
-    int bad = 0;
-    json_array_foreach(arr, i, o) bad |= add_project(out, o);
-    json_decref(arr);
-    if (bad) ak_buf_puts(err, "a project without path_with_namespace or http_url_to_repo");
-    return bad ? -1 : 0;
-}
+static const ak_forge_fields gitlab_fields = {
+    "path_with_namespace", "http_url_to_repo", "web_url", "projects",
+    AK_FORGE_GITLAB,       gitlab_is_fork};
 
 static void first_url(ak_buf *url, const char *base, const char *group, const char *page)
 {
@@ -104,7 +70,7 @@ int ak_org_list_gitlab(ak_org_list *out, const char *group, ak_org_api *api, ak_
     while (url && !rc) {
         ak_org_http resp;
         rc = ak_org_http_get(api, url, "PRIVATE-TOKEN: ", &resp, err);
-        if (!rc) rc = parse_page(out, &resp.body, err);
+        if (!rc) rc = ak_org_parse_page(out, &resp.body, &gitlab_fields, err);
         free(url);
         url = rc ? NULL : next_url(&resp, base, group, err);
         if (!url && err->len) rc = -1;

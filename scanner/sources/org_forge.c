@@ -1,0 +1,55 @@
+/*
+ * What the GitHub and GitLab enumerations share: one page of the API's answer is a JSON array of
+ * repository objects; each forge names the same facts (full name, clone URL, web URL, fork,
+ * archived) with its own keys, described by an ak_forge_fields.
+ */
+#include "sources/org.h"
+#include "util/mem.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* Adds one repository object of the answer; 0, or -1 when it lacks what is needed. */
+static int add_repo(ak_org_list *out, const json_t *o, const ak_forge_fields *f)
+{
+    const char *full = jstr(o, f->full_name), *clone = jstr(o, f->clone_url);
+    const char *web = jstr(o, f->web_url);
+    if (!full || !clone) return -1;
+    char *name = NULL, *derived_web = NULL;
+    ak_forge forge;
+    if (ak_org_url_parse(web ? web : clone, &name, &derived_web, &forge)) return -1;
+    /* the canonical name is host/full_name whatever the web URL's path looks like */
+    char *slash = strchr(name, '/');
+    ak_buf n = AK_BUF_INIT;
+    ak_buf_append(&n, name, slash ? (size_t)(slash - name) : strlen(name));
+    ak_buf_printf(&n, "/%s", full);
+    ak_org_list_add(out, n.data, clone, web ? web : derived_web, f->forge, f->is_fork(o),
+                    json_is_true(json_object_get(o, "archived")));
+    ak_buf_free(&n);
+    free(name);
+    free(derived_web);
+    return 0;
+}
+
+int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_fields *f, ak_buf *err)
+{
+    json_error_t je;
+    json_t *arr = json_loadb(body->data ? body->data : "", body->len, 0, &je);
+    if (!json_is_array(arr)) {
+        ak_buf_printf(err, "the answer is not a JSON array of %s", f->what);
+        json_decref(arr);
+        return -1;
+    }
+    size_t i;
+    json_t *o;
+    int bad = 0;
+    json_array_foreach(arr, i, o) bad |= add_repo(out, o, f);
+    json_decref(arr);
+    if (bad) ak_buf_printf(err, "an entry without %s or %s", f->full_name, f->clone_url);
+    return bad ? -1 : 0;
+}
