@@ -134,6 +134,15 @@ void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_
  * at hidden commits and lists them in `boundary`. */
 void ak_gwalk_reach(ak_gwalk *w, const git_oid *tip, ak_oidset *set);
 
+/* ---------- the staged change (git_staged.c) ---------- */
+
+/* --staged's change detection alone, for tests: one line per file, in the order found, "C OLD NEW
+ * PATH" for a file to scan (OLD "-" when new at its path) and "D ID PATH" for a deleted blob.
+ * fast_way: the index reader (returns 1 when it cannot handle this index), else libgit2 (returns
+ * -1 with a reason in err when the index cannot be made a tree). -1 too when an object could not
+ * be read. */
+int ak_git_staged_list(git_repository *repo, int fast_way, ak_buf *out, ak_buf *err);
+
 /* ---------- attribution ---------- */
 
 /* Keeps, for each fingerprint, the findings of its earliest-ranked blob (a key that lived through
