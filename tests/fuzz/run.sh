@@ -8,6 +8,7 @@ cd "$root"
 out=build-fuzz
 mkdir -p "$out"
 pkgs="libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson sqlite3 libdeflate"
+link_pkgs="libpcre2-8 libhs libgit2 libcrypto yaml-0.1 jansson sqlite3 libdeflate" # curl: curl_lazy.c
 srcs=$(find scanner -name '*.c' ! -path scanner/main.c | sort)
 status=0
 for target in tests/fuzz/fuzz_*.c; do
@@ -17,7 +18,7 @@ for target in tests/fuzz/fuzz_*.c; do
   # shellcheck disable=SC2046,SC2086
   clang -std=c17 -g -O1 -D_GNU_SOURCE -Iscanner $(pkg-config --cflags $pkgs) \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    "$target" $srcs $(pkg-config --libs $pkgs) -lpthread -lm -o "$out/$name"
+    "$target" $srcs $(pkg-config --libs $link_pkgs) -ldl -lpthread -lm -o "$out/$name"
   work=$(mktemp -d)
   cp -r "$corpus"/. "$work"/ 2>/dev/null || true
   [ "$name" = fuzz_rules ] && cp patterns/alibaba.yml "$work/builtin.yml"
