@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct ak_u32vec {
     uint32_t *items;
@@ -47,6 +48,14 @@ size_t ak_unescape(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32
 /* Transcodes UTF-16LE to UTF-8 (unpaired surrogates become U+FFFD). Output byte i maps to input
  * via `map`. */
 void ak_utf16le_decode(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map);
+
+/* The cheap test before anything UTF-16: a UTF-16LE byte order mark (text that is all CJK has no
+ * NUL bytes), or a NUL byte in the first kilobyte. */
+static inline int ak_maybe_utf16(const uint8_t *data, size_t len)
+{
+    if (len >= 2 && data[0] == 0xff && data[1] == 0xfe) return 1;
+    return memchr(data, 0, len < 1024 ? len : 1024) != NULL;
+}
 
 /* 1 when the buffer looks like UTF-16LE text: a FF FE byte order mark, or mostly ASCII code
  * units (even bytes printable, odd bytes zero) in its first kilobytes. */

@@ -414,9 +414,9 @@ static int fast_pass(const ak_engine *e, ak_scratch *s, const ak_region *r, ak_h
     hits->len = 0;
     if (!r->len) return 0;
     if (e->db && scan_db(e->db, s, r, hits, err)) return -1;
-    /* UTF-16 text has NUL bytes; binaries that embed it have them near the start */
-    size_t head = r->len < 8192 ? r->len : 8192;
-    if (e->db16 && memchr(r->data, 0, head) && scan_db(e->db16, s, r, hits, err)) return -1;
+    /* UTF-16 text has a NUL in every other byte and binaries that embed it have NULs in their
+     * first bytes; a short look keeps this test from reading most of every small text file */
+    if (e->db16 && ak_maybe_utf16(r->data, r->len) && scan_db(e->db16, s, r, hits, err)) return -1;
     return 0;
 }
 
@@ -695,7 +695,7 @@ int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chun
     reset_chunk_state(s);
     int root = new_region(s, -1, "plain");
     ak_region *r = &s->regions[root];
-    if (ak_looks_utf16le(chunk->data, chunk->len)) {
+    if (ak_maybe_utf16(chunk->data, chunk->len) && ak_looks_utf16le(chunk->data, chunk->len)) {
         ak_utf16le_decode(chunk->data, chunk->len, 0, &r->owned, &r->map);
         r->map.len = 0; /* the decoded text is the root: lines and columns are counted in it */
         r->data = (const uint8_t *)ak_buf_cstr(&r->owned);

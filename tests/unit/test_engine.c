@@ -191,6 +191,32 @@ static void test_utf16_file(void **state)
     ak_findings_free(&f);
 }
 
+/* A UTF-16LE file (with its byte order mark) that opens with CJK text holds no NUL byte for a
+ * while; the key after it must still be found. */
+static void test_utf16_cjk_prefix(void **state)
+{
+    (void)state;
+    char id[25];
+    tu_random_key_id(id);
+    size_t n = 2 + 2 * 2000 + 2 * 40, k = 0;
+    char *wide = calloc(1, n);
+    wide[k++] = (char)0xff;
+    wide[k++] = (char)0xfe;
+    for (int i = 0; i < 2000; i++) { /* U+4E2D, no zero byte */
+        wide[k++] = 0x2d;
+        wide[k++] = 0x4e;
+    }
+    char tail[40];
+    int m = snprintf(tail, sizeof tail, "\nid=%s\n", id);
+    for (int i = 0; i < m; i++) wide[k + 2 * i] = tail[i];
+    ak_findings f = scan_text(wide, k + 2 * (size_t)m);
+    assert_int_equal(f.len, 1);
+    assert_string_equal(f.items[0].access_key_id, id);
+    assert_string_equal(f.items[0].encoding, "utf16le");
+    ak_findings_free(&f);
+    free(wide);
+}
+
 static void test_allow_comment(void **state)
 {
     (void)state;
@@ -309,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_base64_blob),
         cmocka_unit_test(test_percent_and_escaped),
         cmocka_unit_test(test_utf16_file),
+        cmocka_unit_test(test_utf16_cjk_prefix),
         cmocka_unit_test(test_allow_comment),
         cmocka_unit_test(test_sts_credentials),
         cmocka_unit_test(test_many_candidates_bounded),
