@@ -110,6 +110,6 @@ install: $(BUILD)/akhound
 	install -m 0644 patterns/*.yml $(DESTDIR)$(PREFIX)/share/akhound/patterns/
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-*
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
