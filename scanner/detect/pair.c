@@ -222,21 +222,37 @@ static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *
     ak_findings_push(out, &f);
 }
 
+/* The same text found by two rules of one role (a specific and a generic keyword, or a keyword
+ * and a near rule) is one component: once either copy joined a finding, the other is used too,
+ * and of unused copies only the first is reported. Components are sorted by root offset, so the
+ * copies are neighbours. */
+static int same_text(const ak_rules *rules, const ak_comp *a, const ak_comp *b)
+{
+    return a->root_off == b->root_off && rules->items[a->rule].role == rules->items[b->rule].role;
+}
+
+static void share_used(const ak_rules *rules, ak_scratch *s)
+{
+    for (int pass = 0; pass < 2; pass++) /* forwards, then backwards, so a run shares both ways */
+        for (size_t i = 1; i < s->n_comps; i++) {
+            ak_comp *a = &s->comps[pass ? s->n_comps - i - 1 : i - 1];
+            ak_comp *b = &s->comps[pass ? s->n_comps - i : i];
+            if (same_text(rules, a, b) && (a->used || b->used)) a->used = b->used = 1;
+        }
+}
+
 void ak_pair_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_findings *out)
 {
     const ak_rules *rules = e->rules;
     for (size_t i = 0; i < rules->len; i++)
         if (ak_role_is_composite(rules->items[i].role))
             join_composite(e, s, chunk, &rules->items[i], out);
+    share_used(rules, s);
     const ak_comp *last = NULL;
     for (size_t i = 0; i < s->n_comps; i++) {
         const ak_comp *c = &s->comps[i];
         if (c->used || !rules->items[c->rule].report_alone) continue;
-        /* the same text found by two rules of one role (a specific and a generic keyword) is
-         * one finding: the first rule in the file wins */
-        if (last && last->root_off == c->root_off &&
-            rules->items[last->rule].role == rules->items[c->rule].role)
-            continue;
+        if (last && same_text(rules, last, c)) continue;
         emit_alone(e, s, chunk, c, out);
         last = c;
     }

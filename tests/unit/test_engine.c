@@ -123,6 +123,25 @@ static void test_bare_secret_is_not_a_finding(void **state)
     ak_findings_free(&f);
 }
 
+/* accessKeySecret matches the specific keyword rule, the generic one (KeySecret) and the near
+ * rule: still one finding, the pair. */
+static void test_secret_found_by_three_rules_is_one_finding(void **state)
+{
+    (void)state;
+    char id[25], sec[31], text[256];
+    tu_random_key_id(id);
+    tu_random_secret(sec);
+    snprintf(text, sizeof text,
+             "[Credentials]\nendpoint=oss-cn-hangzhou.aliyuncs.com\naccessKeyID=%s\n"
+             "accessKeySecret=%s\n",
+             id, sec);
+    ak_findings f = scan_str(text);
+    assert_int_equal(f.len, 1);
+    assert_string_equal(ak_kind_name(f.items[0].kind), "access_key_pair");
+    assert_int_equal(f.items[0].n_candidates, 0);
+    ak_findings_free(&f);
+}
+
 static void test_pair_window(void **state)
 {
     (void)state;
@@ -331,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_legacy_id),
         cmocka_unit_test(test_placeholders_ignored),
         cmocka_unit_test(test_bare_secret_is_not_a_finding),
+        cmocka_unit_test(test_secret_found_by_three_rules_is_one_finding),
         cmocka_unit_test(test_pair_window),
         cmocka_unit_test(test_base64_blob),
         cmocka_unit_test(test_percent_and_escaped),
