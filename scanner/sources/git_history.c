@@ -1,9 +1,11 @@
 /*
  * `akhound scan --git`: the whole history. The tips are HEAD and every ref (branches, tags,
  * remote-tracking refs, the stash, notes), in a fixed order so ranks and first paths are the same
- * on every run. With --all-objects, the object database is listed afterwards and whatever the refs
- * did not reach is scanned too: dangling commits are walked like tips (so their blobs keep paths
- * and attribution), and the remaining loose blobs are scanned without a path.
+ * on every run. Annotated tags' messages are scanned too (keys get pasted into release notes),
+ * each once, at the path "<tag message NAME>", with no commit. With --all-objects, the object
+ * database is listed afterwards and whatever the refs did not reach is scanned too: dangling
+ * commits are walked like tips (so their blobs keep paths and attribution), and the remaining loose
+ * blobs are scanned without a path.
  */
 #include "sources/git_int.h"
 #include "util/log.h"
@@ -29,8 +31,49 @@ static int str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Annotated tags met by the walk: "<tag message NAME>" then the message, each NUL-terminated. */
+typedef struct tag_texts {
+    ak_buf text;
+    git_oid *ids; /* tag objects already kept */
+    size_t len, cap;
+} tag_texts;
+
+static void keep_tag_message(tag_texts *t, const git_tag *tag)
+{
+    const char *msg = git_tag_message(tag);
+    if (!msg || !*msg) return;
+    for (size_t i = 0; i < t->len; i++)
+        if (git_oid_equal(&t->ids[i], git_tag_id(tag))) return;
+    AK_GROW(t->ids, t->cap, t->len);
+    t->ids[t->len++] = *git_tag_id(tag);
+    ak_buf_printf(&t->text, "<tag message %s>", git_tag_name(tag));
+    ak_buf_putc(&t->text, '\0');
+    ak_buf_append(&t->text, msg, strlen(msg) + 1);
+}
+
+/* Scans the kept tag messages on the calling thread (there are few). */
+static int scan_tag_messages(const ak_engine *engine, const tag_texts *t, ak_findings *out,
+                             ak_scan_summary *sum)
+{
+    ak_scratch *scratch = NULL;
+    ak_buf err = AK_BUF_INIT;
+    int rc = t->len ? ak_scratch_new(&scratch, engine, &err) : 0;
+    const char *p = ak_buf_cstr(&t->text), *end = p + t->text.len;
+    while (!rc && p < end) {
+        const char *path = p, *msg = p + strlen(p) + 1;
+        ak_chunk c = {(const uint8_t *)msg, strlen(msg), path, NULL, 1, NULL};
+        rc = ak_engine_scan(engine, scratch, &c, out, &err);
+        sum->bytes += c.len;
+        p = msg + c.len + 1;
+    }
+    if (rc) ak_git_note_error(sum, "tag messages: %s", ak_buf_cstr(&err));
+    ak_scratch_free(scratch);
+    ak_buf_free(&err);
+    return rc;
+}
+
 /* Walks what one ref points at: a commit's history, or a tree or blob tagged directly. */
-static void walk_target(ak_gwalk *w, const char *name, const git_oid *id)
+static void walk_target(ak_gwalk *w, const char *name, const git_oid *id, tag_texts *tags)
 {
     git_object *obj = NULL;
     char hex[GIT_OID_HEXSZ + 1];
@@ -39,6 +82,7 @@ static void walk_target(ak_gwalk *w, const char *name, const git_oid *id)
         return ak_git_note_error(w->sum, "%s -> %s: missing or corrupt: %s", name, hex,
                                  ak_git_errmsg());
     while (git_object_type(obj) == GIT_OBJECT_TAG) {
+        keep_tag_message(tags, (const git_tag *)obj);
         git_object *next;
         int rc = git_tag_target(&next, (git_tag *)obj);
         git_object_free(obj);
@@ -65,10 +109,10 @@ static void walk_target(ak_gwalk *w, const char *name, const git_oid *id)
     git_object_free(obj);
 }
 
-static void walk_refs(ak_gwalk *w)
+static void walk_refs(ak_gwalk *w, tag_texts *tags)
 {
     git_oid id;
-    if (!git_reference_name_to_id(&id, w->repo, "HEAD")) walk_target(w, "HEAD", &id);
+    if (!git_reference_name_to_id(&id, w->repo, "HEAD")) walk_target(w, "HEAD", &id, tags);
     names refs = {0};
     git_reference_foreach_name(w->repo, add_name, &refs);
     if (refs.len > 1) qsort(refs.items, refs.len, sizeof *refs.items, str_cmp);
@@ -76,7 +120,7 @@ static void walk_refs(ak_gwalk *w)
         if (git_reference_name_to_id(&id, w->repo, refs.items[i]))
             ak_git_note_error(w->sum, "%s: cannot resolve: %s", refs.items[i], ak_git_errmsg());
         else
-            walk_target(w, refs.items[i], &id);
+            walk_target(w, refs.items[i], &id, tags);
         free(refs.items[i]);
     }
     free(refs.items);
@@ -166,15 +210,19 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
     }
     if (!rc) {
         ak_gwalk w;
+        tag_texts tags = {0};
         ak_gwalk_init(&w, repo, &sc, opts, sum);
-        walk_refs(&w);
+        walk_refs(&w, &tags);
         git_odb *odb;
         if (opts->all_objects && !git_repository_odb(&odb, repo)) {
             walk_unreachable(&w, odb);
             git_odb_free(odb);
         }
         rc = finish(&sc, &w, out, sum);
+        scan_tag_messages(engine, &tags, out, sum); /* a failure is counted in sum */
         ak_gwalk_free(&w);
+        ak_buf_free(&tags.text);
+        free(tags.ids);
     }
     git_repository_free(repo);
     ak_git_done();

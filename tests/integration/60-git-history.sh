@@ -82,6 +82,15 @@ run scan --git "$TMP/bare.git"; expect_rc 1; expect_out "$id1"; expect_out "$id4
 git clone -q --depth 1 --no-local "file://$R" "$TMP/shallow" 2>/dev/null
 run scan --git "$TMP/shallow"; expect_rc 1; expect_out "$id5"; expect_not_out "$id1"
 expect_not_out "incomplete"
+# an annotated tag's message: scanned once, reported at the tag, with no commit
+idt=$(new_key_id)
+git init -q "$TMP/tagged"; echo hi > "$TMP/tagged/a"; git -C "$TMP/tagged" add a
+git -C "$TMP/tagged" commit -qm init
+git -C "$TMP/tagged" tag -a v1 -m "release notes; deploy id $idt"
+git -C "$TMP/tagged" tag -a v1-again -m "release notes; deploy id $idt"
+run scan --git --format jsonl "$TMP/tagged"; expect_rc 1
+[ "$(grep -c "$idt" <<<"$OUT")" = 2 ] || fail "one finding per tag message: $OUT"
+expect_out '"path":"<tag message v1>"'; expect_out '"commit":null'
 # a clean history: exit 0
 git init -q "$TMP/clean"; echo hi > "$TMP/clean/a"; git -C "$TMP/clean" add a
 git -C "$TMP/clean" commit -qm init
