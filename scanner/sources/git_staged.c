@@ -61,7 +61,7 @@ static void diff_trees(staged *s, const git_oid *old_id, const git_oid *new_id);
 static void note_change(staged *s, const git_oid *old, const git_oid *new_id)
 {
     const ak_ignore *ex = s->opts->scan.excludes;
-    if (ex && ak_ignore_match(ex, ak_buf_cstr(&s->path), 0)) return;
+    if (ex && ak_ignore_match_path(ex, ak_buf_cstr(&s->path), 0)) return;
     AK_GROW(s->changes, s->cap_changes, s->n_changes);
     change *c = &s->changes[s->n_changes++];
     c->path = ak_strdup(ak_buf_cstr(&s->path));

@@ -109,6 +109,20 @@ int ak_ignore_match(const ak_ignore *ig, const char *rel, int is_dir)
     return excluded;
 }
 
+int ak_ignore_match_path(const ak_ignore *ig, const char *rel, int is_dir)
+{
+    if (!ig->len) return 0;
+    char *dir = ak_strdup(rel);
+    int excluded = 0;
+    for (char *slash = strchr(dir, '/'); slash && !excluded; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        excluded = ak_ignore_match(ig, dir, 1);
+        *slash = '/';
+    }
+    free(dir);
+    return excluded || ak_ignore_match(ig, rel, is_dir);
+}
+
 void ak_ignore_free(ak_ignore *ig)
 {
     for (size_t i = 0; i < ig->len; i++) free(ig->items[i].glob);

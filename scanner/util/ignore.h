@@ -27,6 +27,9 @@ void ak_ignore_add(ak_ignore *ig, const char *line);
 int ak_ignore_add_file(ak_ignore *ig, const char *path);
 /* 1 when `rel` (relative to the scan root, '/'-separated) is excluded. */
 int ak_ignore_match(const ak_ignore *ig, const char *rel, int is_dir);
+/* The same for a whole path met without walking to it (a path from a git index or diff): its
+ * parent directories are tested too, as a walk that skips excluded directories would. */
+int ak_ignore_match_path(const ak_ignore *ig, const char *rel, int is_dir);
 void ak_ignore_free(ak_ignore *ig);
 /* Glob match with the semantics above ('*' does not cross '/', '**' does). */
 int ak_glob_match(const char *pat, const char *s);
