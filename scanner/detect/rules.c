@@ -194,7 +194,10 @@ static int get_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
 static int get_decoders(ctx *c, const yaml_node_t *n, unsigned *out)
 {
     ak_strlist l = {0};
-    if (get_list(c, n, "decoders", &l)) return -1;
+    if (get_list(c, n, "decoders", &l)) {
+        ak_strlist_free(&l); /* items read before the bad one */
+        return -1;
+    }
     static const char *const names[] = {"base64", "percent", "escaped", "utf16le"};
     *out = 0;
     for (size_t i = 0; i < l.len; i++) {
