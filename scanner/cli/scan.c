@@ -10,6 +10,7 @@
 #include "sources/git.h"
 #include "sources/scan.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,13 +70,6 @@ static int on_option(void *ctx, int opt, const char *arg)
     int rc = ak_scan_cli_apply(ctx, "scan", opt, arg);
     if (rc > 0) return ak_cli_usage_error("scan", "option not supported here");
     return rc < 0 ? AK_EXIT_ERROR : -1;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The git sources: one mode, at most one repository (default: the one containing "."). */
@@ -213,7 +207,7 @@ int cmd_scan(int argc, char **argv)
         return rc;
     }
     ak_log_set_level(r.cli.quiet ? AK_LOG_QUIET : r.cli.verbose ? AK_LOG_VERBOSE : AK_LOG_NORMAL);
-    double start = now_seconds();
+    double start = ak_mono_seconds();
     if (ak_scan_cli_engine(&r.cli, &r.rules, &r.engine)) {
         ak_scan_cli_free(&r.cli);
         return AK_EXIT_ERROR;
@@ -222,7 +216,7 @@ int cmd_scan(int argc, char **argv)
     failed |= apply_baseline(&r);
     ak_findings_sort(&r.found);
     failed |= run_validation(&r);
-    r.sum.seconds = now_seconds() - start;
+    r.sum.seconds = ak_mono_seconds() - start;
     if (failed) r.sum.incomplete = 1;
     int code = write_report(&r) ? AK_EXIT_ERROR : exit_code(&r);
     ak_findings_free(&r.found);

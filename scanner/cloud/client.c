@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/version.h"
+#include "util/clock.h"
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -75,17 +76,10 @@ void ak_client_opts_default(ak_client_opts *o)
     o->sig = AK_SIG_V1;
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static uint32_t random_u32(void)
 {
     uint32_t r = 0;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1) r = (uint32_t)now_ms() * 2654435761u;
+    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1) r = (uint32_t)ak_mono_ms() * 2654435761u;
     return r;
 }
 
@@ -100,14 +94,6 @@ static void make_nonce(char out[37])
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
              b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
              b[14], b[15]);
-}
-
-static void make_timestamp(char out[21])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 void ak_call_clear(ak_call *call)
@@ -300,7 +286,7 @@ static void build_v1(ak_client *c, const ak_call *call, ak_buf *url)
 {
     char nonce[37], ts[21], sig[AK_SIGN_V1_LEN];
     make_nonce(nonce);
-    make_timestamp(ts);
+    ak_iso8601_now(ts);
     size_t n = 0, cap = call->n_params + 9;
     ak_param *p = ak_calloc(cap, sizeof *p);
     p[n++] = (ak_param){"AccessKeyId", call->cred.access_key_id};
@@ -328,7 +314,7 @@ static struct curl_slist *build_v3(ak_client *c, const ak_call *call, ak_buf *ur
 {
     char nonce[37], ts[21];
     make_nonce(nonce);
-    make_timestamp(ts);
+    ak_iso8601_now(ts);
     ak_param h[8];
     size_t n = 0;
     h[n++] = (ak_param){"host", c->authority[call->product]};
@@ -472,7 +458,7 @@ static int finish(ak_client *c, slot *s, CURLcode rc)
         unsigned d = backoff_delay(c, call->attempts, s->retry_after_ms);
         ak_debug("%s %s for %s: %s; retry %u in %u ms", ak_product_name(call->product),
                  call->action, call->cred.access_key_id, ak_buf_cstr(&why), call->attempts, d);
-        j->not_before = now_ms() + d;
+        j->not_before = ak_mono_ms() + d;
         c->stats.retries++;
         ak_buf_free(&why);
         return 0;
@@ -547,7 +533,7 @@ int ak_client_run(ak_client *c, ak_call *calls, size_t n, ak_buf *err)
     }
     int rc = 0;
     while (done < n) {
-        uint64_t now = now_ms();
+        uint64_t now = ak_mono_ms();
         for (unsigned i = 0; i < c->o.concurrency; i++) {
             if (c->slots[i].job) continue;
             job *j = next_job(jobs, n, &fresh, wait, &n_wait, now);
@@ -559,7 +545,8 @@ int ak_client_run(ak_client *c, ak_call *calls, size_t n, ak_buf *err)
         if (mc == CURLM_OK) {
             done += reap(c, wait, &n_wait);
             if (done < n)
-                mc = curl_multi_poll(c->multi, NULL, 0, poll_timeout(wait, n_wait, now_ms()), NULL);
+                mc = curl_multi_poll(c->multi, NULL, 0, poll_timeout(wait, n_wait, ak_mono_ms()),
+                                     NULL);
         }
         if (mc != CURLM_OK) {
             ak_buf_printf(err, "HTTP engine failure: %s", curl_multi_strerror(mc));

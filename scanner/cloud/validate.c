@@ -10,6 +10,7 @@
 #include "cloud/client.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -109,14 +110,6 @@ static void set_free(pair_set *s)
     free(s->slots);
 }
 
-static void now_iso(char out[21])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static char *json_dup(json_t *body, const char *key)
 {
     const char *v = json_string_value(json_object_get(body, key));
@@ -190,7 +183,7 @@ static int check_pairs(ak_client *client, pair_set *set, const size_t *idx, size
     }
     int rc = ak_client_run(client, calls, n, err);
     char at[21];
-    now_iso(at);
+    ak_iso8601_now(at);
     ak_client_stats st;
     ak_client_stats_get(client, &st);
     last_stats.requests += st.requests;

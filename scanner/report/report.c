@@ -77,3 +77,14 @@ void ak_summary_format(const ak_scan_summary *s, size_t n_findings, ak_buf *out)
     else if (s->skipped)
         ak_buf_printf(out, ", %llu skipped", (unsigned long long)s->skipped);
 }
+
+void ak_summary_add(ak_scan_summary *into, const ak_scan_summary *s)
+{
+    into->files += s->files;
+    into->bytes += s->bytes;
+    into->skipped += s->skipped;
+    into->errors += s->errors;
+    into->blobs += s->blobs;
+    into->commits += s->commits;
+    into->incomplete |= s->incomplete;
+}

@@ -41,6 +41,10 @@ typedef struct ak_scan_summary {
     unsigned suppressed; /* findings hidden by baseline/allow comments */
 } ak_scan_summary;
 
+/* Adds the counters of s to into (suppressed and seconds excepted: they belong to the whole run);
+ * for sources that count per worker or per repository. */
+void ak_summary_add(ak_scan_summary *into, const ak_scan_summary *s);
+
 typedef struct ak_report_opts {
     ak_format format;
     int show_secrets;      /* include the clear secret (and security token, candidates) */

@@ -5,6 +5,7 @@
  */
 #include "respond/audit.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,10 +63,7 @@ int ak_audit_write(ak_audit *a, const ak_audit_entry *e)
 {
     if (!a) return 0;
     char now[21];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ak_iso8601_now(now);
     json_t *o = json_object();
     put(o, "time", now);
     put(o, "key_id", e->key_id);

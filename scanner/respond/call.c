@@ -98,11 +98,3 @@ long long ak_respond_parse_time(const char *s)
     if (*end != 'Z' && *end != '\0') return -1;
     return (long long)timegm(&tm);
 }
-
-void ak_respond_now_iso(char out[21])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}

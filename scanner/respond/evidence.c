@@ -7,6 +7,7 @@
  */
 #include "respond/respond_int.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <strings.h>
@@ -15,13 +16,6 @@
 
 #define MAX_PAGES 10
 #define MAX_LISTED 20
-
-static void iso_at(char out[21], time_t t)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void add_unique(json_t *arr, const char *s)
 {
@@ -64,8 +58,8 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
 {
     char start[21], end[21], max[] = "50";
     time_t now = time(NULL);
-    iso_at(start, now - (time_t)c->o->evidence_days * 86400);
-    iso_at(end, now);
+    ak_iso8601(start, now - (time_t)c->o->evidence_days * 86400);
+    ak_iso8601(end, now);
     summary s = {.names = json_array(), .ips = json_array()};
     s.used_since = (long long)now - (long long)c->o->unused_days * 86400;
     char *token = NULL, *error = NULL;

@@ -5,6 +5,7 @@
  */
 #include "respond/ledger.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,14 +33,6 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS calls(id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
     " key_id TEXT, step TEXT, product TEXT, action TEXT, request_id TEXT, outcome TEXT,"
     " code TEXT, http_status INTEGER, detail TEXT);";
-
-static void now_iso(char out[21])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 const char *ak_step_status_name(ak_step_status s)
 {
@@ -205,7 +198,7 @@ int ak_ledger_key_note(ak_ledger *l, const char *key_id, const char *secret_sha2
                        const char *checked_at, const char *validation_status, ak_buf *err)
 {
     char now[21];
-    now_iso(now);
+    ak_iso8601_now(now);
     const char *v[] = {key_id, secret_sha256, checked_at, validation_status, now};
     /* ISO 8601 UTC strings of one format compare as times. */
     return run(l,
@@ -226,7 +219,7 @@ int ak_ledger_key_decide(ak_ledger *l, const char *key_id, const char *decision,
                          const char *state, ak_buf *err)
 {
     char now[21];
-    now_iso(now);
+    ak_iso8601_now(now);
     const char *v[] = {key_id, decision, facts, state, now};
     return run(l,
                "UPDATE keys SET decision = ?2, facts = ?3, state = ?4, error = NULL,"
@@ -238,7 +231,7 @@ int ak_ledger_key_state(ak_ledger *l, const char *key_id, const char *state, con
                         ak_buf *err)
 {
     char now[21];
-    now_iso(now);
+    ak_iso8601_now(now);
     const char *v[] = {key_id, state, error, now};
     return run(l, "UPDATE keys SET state = ?2, error = ?3, updated_at = ?4 WHERE key_id = ?1", v, 4,
                err);
@@ -268,7 +261,7 @@ int ak_ledger_step_get(ak_ledger *l, const char *key_id, const char *step, ak_st
 int ak_ledger_step_begin(ak_ledger *l, const char *key_id, const char *step, ak_buf *err)
 {
     char now[21];
-    now_iso(now);
+    ak_iso8601_now(now);
     const char *v[] = {key_id, step, now};
     return run(l,
                "INSERT INTO steps(key_id, step, status, started_at, attempts)"
@@ -282,7 +275,7 @@ int ak_ledger_step_end(ak_ledger *l, const char *key_id, const char *step, int o
                        const char *detail, const char *state, ak_buf *err)
 {
     char now[21];
-    now_iso(now);
+    ak_iso8601_now(now);
     if (exec(l, "BEGIN IMMEDIATE", err) < 0) return -1;
     const char *v[] = {key_id, step, ok ? "done" : "failed", now, detail};
     int rc = run(l,
@@ -300,7 +293,7 @@ int ak_ledger_step_end(ak_ledger *l, const char *key_id, const char *step, int o
 int ak_ledger_call_log(ak_ledger *l, const ak_ledger_call *c, ak_buf *err)
 {
     char now[21], status[24];
-    now_iso(now);
+    ak_iso8601_now(now);
     snprintf(status, sizeof status, "%ld", c->http_status);
     const char *v[] = {now,           c->key_id,  c->step, c->product, c->action,
                        c->request_id, c->outcome, c->code, status,     c->detail};

@@ -86,7 +86,6 @@ int ak_respond_in_use(const char *last_used, const char *first_validation, long 
 
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (also with fractional seconds) into Unix time; -1 on error. */
 long long ak_respond_parse_time(const char *s);
-void ak_respond_now_iso(char out[21]);
 
 /* Sends the key's notification over one channel ("webhook" or "email"). 0 or -1 with err. */
 int ak_notify_webhook(ak_rctx *c, const ak_rkey *k, ak_buf *err);

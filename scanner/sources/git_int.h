@@ -56,8 +56,6 @@ void ak_git_note_error(ak_scan_summary *sum, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Reads <gitdir>/shallow into `set`: those commits' parents are absent on purpose. */
 void ak_git_read_shallow(git_repository *repo, ak_oidset *set);
-/* Formats a git time as ISO 8601 UTC into out[21]. */
-void ak_git_iso_date(git_time_t t, char out[21]);
 /* ak_commit_info for a commit id, or NULL if it cannot be read. */
 ak_commit_info *ak_git_commit_info(git_repository *repo, const git_oid *id);
 /* True if data is a Git LFS pointer file. */

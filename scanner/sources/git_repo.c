@@ -8,6 +8,7 @@
 #include "sources/git.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,14 +182,6 @@ void ak_git_read_shallow(git_repository *repo, ak_oidset *set)
     fclose(f);
 }
 
-void ak_git_iso_date(git_time_t t, char out[21])
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    gmtime_r(&tt, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 ak_commit_info *ak_git_commit_info(git_repository *repo, const git_oid *id)
 {
     git_commit *c;
@@ -196,7 +189,7 @@ ak_commit_info *ak_git_commit_info(git_repository *repo, const git_oid *id)
     const git_signature *a = git_commit_author(c);
     char hex[GIT_OID_HEXSZ + 1], date[21];
     git_oid_tostr(hex, sizeof hex, id);
-    ak_git_iso_date(a->when.time, date);
+    ak_iso8601(date, (time_t)a->when.time);
     const char *summary = git_commit_summary(c);
     ak_commit_info *info = ak_commit_info_new(hex, a->name ? a->name : "", a->email ? a->email : "",
                                               date, summary ? summary : "");

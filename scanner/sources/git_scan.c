@@ -208,15 +208,6 @@ void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank)
     if (j->n_msgs == MESSAGE_BATCH) flush_messages(s);
 }
 
-static void merge_sum(ak_scan_summary *into, const ak_scan_summary *s)
-{
-    into->blobs += s->blobs;
-    into->bytes += s->bytes;
-    into->skipped += s->skipped;
-    into->errors += s->errors;
-    into->incomplete |= s->incomplete;
-}
-
 static void move_found(ak_gworker *w, ak_findings *out, uint32_t **ranks)
 {
     size_t base = out->len;
@@ -255,7 +246,7 @@ int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_sum
     for (unsigned i = 0; s->workers && i < s->n_workers; i++) {
         ak_gworker *w = &s->workers[i];
         move_found(w, out, ranks);
-        merge_sum(sum, &w->sum);
+        ak_summary_add(sum, &w->sum);
         failed |= w->failed;
         free(w->ranks);
         ak_pwork_free(w->pwork);

@@ -2,6 +2,7 @@
 #include "sources/org_http.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -115,12 +116,6 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
     return len;
 }
 
-static void sleep_ms(unsigned long ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1) continue;
-}
-
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
@@ -180,7 +175,7 @@ static int wait_for(ak_org_api *api, long long secs, ak_buf *err)
     }
     ak_warn("org: API rate limit reached, waiting %lld s", secs);
     api->waits++;
-    sleep_ms((unsigned long)secs * 1000ul);
+    ak_sleep_ms((unsigned long)secs * 1000ul);
     return 0;
 }
 
@@ -211,7 +206,7 @@ static int attempt_loop(ak_org_api *api, const char *url, struct curl_slist *hdr
         }
         int transient = cc != CURLE_OK || resp->status >= 500;
         if (transient && !r.too_big && tries++ < api->retries) {
-            sleep_ms(backoff);
+            ak_sleep_ms(backoff);
             backoff *= 2;
             continue;
         }

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/pool.h"
+#include "util/clock.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -44,13 +45,6 @@ typedef struct org_run {
     atomic_int stop;
     double start;
 } org_run;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void ak_org_opts_default(ak_org_opts *o)
 {
@@ -96,12 +90,6 @@ static void record_failure(org_run *run, const ak_org_repo *r, ak_buf *reason)
     atomic_fetch_add(&run->failed, 1);
 }
 
-static void sleep_ms(unsigned long ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1) continue;
-}
-
 /* Clone or fetch, with retries; the last attempt starts from scratch. */
 static int mirror_with_retries(org_run *run, const ak_org_repo *r, const char *dir)
 {
@@ -118,7 +106,7 @@ static int mirror_with_retries(org_run *run, const ak_org_repo *r, const char *d
             redact(&err, o->auth.gitlab_token);
             ak_warn("org: %s: %s (attempt %u of %u, retrying)", r->name, ak_buf_cstr(&err),
                     attempt + 1, o->retries + 1);
-            sleep_ms(pause);
+            ak_sleep_ms(pause);
             pause *= 2;
         }
     }
@@ -164,17 +152,6 @@ static void tag_findings(const ak_org_repo *r, ak_org_state *st, ak_findings *fo
     found->len = k;
 }
 
-static void add_sum(ak_scan_summary *into, const ak_scan_summary *s)
-{
-    into->files += s->files;
-    into->bytes += s->bytes;
-    into->skipped += s->skipped;
-    into->errors += s->errors;
-    into->blobs += s->blobs;
-    into->commits += s->commits;
-    into->incomplete |= s->incomplete;
-}
-
 /* Scans a mirror; findings and totals go to the run. */
 static void scan_mirror(org_run *run, const ak_org_repo *r, const char *dir, const char *state_path)
 {
@@ -203,7 +180,7 @@ static void scan_mirror(org_run *run, const ak_org_repo *r, const char *dir, con
     atomic_fetch_add(&run->bytes, sum.bytes);
     pthread_mutex_lock(&run->lock);
     ak_findings_move(run->out, &found);
-    add_sum(&run->res->sum, &sum);
+    ak_summary_add(&run->res->sum, &sum);
     run->res->scanned++;
     pthread_mutex_unlock(&run->lock);
     ak_buf_free(&err);
@@ -252,7 +229,7 @@ static void do_repo(void *item, unsigned worker, void *ctx)
 static void progress_line(org_run *run, ak_buf *b)
 {
     unsigned long done = atomic_load(&run->done), total = (unsigned long)run->repos->len;
-    double secs = now_seconds() - run->start;
+    double secs = ak_mono_seconds() - run->start;
     double rate = secs > 0 ? (double)done / secs : 0;
     ak_buf_printf(b, "%lu/%lu repositories, %lu blobs (%lu unchanged), %.1f MiB, %lu findings, ",
                   done, total, atomic_load(&run->blobs), atomic_load(&run->skipped),
@@ -267,11 +244,11 @@ static void *progress_main(void *arg)
     org_run *run = arg;
     int tty = run->opts->progress == AK_PROGRESS_TTY;
     double every = tty ? 0.25 : (double)(run->opts->progress_secs ? run->opts->progress_secs : 30);
-    double last = now_seconds();
+    double last = ak_mono_seconds();
     while (!atomic_load(&run->stop)) {
-        sleep_ms(100);
-        if (now_seconds() - last < every) continue;
-        last = now_seconds();
+        ak_sleep_ms(100);
+        if (ak_mono_seconds() - last < every) continue;
+        last = ak_mono_seconds();
         ak_buf b = AK_BUF_INIT;
         progress_line(run, &b);
         if (tty)
@@ -317,7 +294,7 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     run.rules_version = ak_rules_version(ak_engine_rules(engine)); /* computed once, here */
     pthread_mutex_init(&run.lock, NULL);
     run.busy = ak_calloc(opts->jobs ? opts->jobs : 1, sizeof *run.busy);
-    run.start = now_seconds();
+    run.start = ak_mono_seconds();
     res->repos = repos->len;
     git_libgit2_init(); /* held for the whole run: the per-repository scans nest inside it */
     if (uses_https(repos)) ak_git_tls_enable(opts->auth.ca_file, NULL);
@@ -331,7 +308,7 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     res->blobs = res->sum.blobs;
     res->bytes = res->sum.bytes;
     res->skipped_blobs = atomic_load(&run.skipped);
-    res->sum.seconds = now_seconds() - run.start;
+    res->sum.seconds = ak_mono_seconds() - run.start;
     for (unsigned i = 0; i < opts->jobs; i++) free(run.busy[i]);
     free(run.busy);
     pthread_mutex_destroy(&run.lock);

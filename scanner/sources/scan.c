@@ -417,15 +417,6 @@ static void walk_root(walk *wk, const char *root)
     walk_dir(wk, root, "");
 }
 
-static void merge_summary(ak_scan_summary *into, const ak_scan_summary *s)
-{
-    into->files += s->files;
-    into->bytes += s->bytes;
-    into->skipped += s->skipped;
-    into->errors += s->errors;
-    into->incomplete |= s->incomplete;
-}
-
 static int start_workers(driver *d, const ak_engine *e, const ak_scan_opts *o, unsigned n)
 {
     d->engine = e;
@@ -449,7 +440,7 @@ static int finish_workers(driver *d, ak_findings *out, ak_scan_summary *sum)
     for (unsigned i = 0; i < d->n_workers; i++) {
         worker *w = &d->workers[i];
         ak_findings_move(out, &w->found);
-        merge_summary(sum, &w->sum);
+        ak_summary_add(sum, &w->sum);
         failed |= w->failed;
         ak_scratch_free(w->scratch);
         ak_buf_free(&w->buf);
