@@ -56,23 +56,11 @@ static int same_place(const ak_finding *a, const ak_finding *b)
            !cmp_null(a->blob, b->blob) && !cmp_null(a->path, b->path) && a->line == b->line;
 }
 
-static int place_cmp(const ak_finding *a, const ak_finding *b)
-{
-    int c = cmp_null(a->repository, b->repository);
-    if (!c) c = cmp_null(a->path, b->path);
-    if (!c) c = (a->line > b->line) - (a->line < b->line);
-    if (!c) c = (a->column > b->column) - (a->column < b->column);
-    if (!c) c = cmp_null(a->rule, b->rule);
-    if (!c) c = strcmp(a->fingerprint, b->fingerprint);
-    if (!c) c = cmp_null(a->blob, b->blob);
-    return c;
-}
-
 static int entry_cmp(const void *pa, const void *pb)
 {
     const entry *a = pa, *b = pb;
     int c = strcmp(a->cred, b->cred);
-    return c ? c : place_cmp(a->f, b->f);
+    return c ? c : ak_finding_cmp(a->f, b->f);
 }
 
 static void cred_key(entry *e)

@@ -57,9 +57,8 @@ static int strcmp_null(const char *a, const char *b)
     return strcmp(a, b);
 }
 
-static int finding_cmp(const void *pa, const void *pb)
+int ak_finding_cmp(const ak_finding *a, const ak_finding *b)
 {
-    const ak_finding *a = pa, *b = pb;
     int c = strcmp_null(a->repository, b->repository);
     if (!c) c = strcmp_null(a->path, b->path);
     if (!c) c = (a->line > b->line) - (a->line < b->line);
@@ -68,6 +67,11 @@ static int finding_cmp(const void *pa, const void *pb)
     if (!c) c = strcmp(a->fingerprint, b->fingerprint);
     if (!c) c = strcmp_null(a->blob, b->blob);
     return c;
+}
+
+static int finding_cmp(const void *pa, const void *pb)
+{
+    return ak_finding_cmp(pa, pb);
 }
 
 void ak_findings_sort(ak_findings *list)

@@ -91,6 +91,8 @@ typedef struct ak_findings {
 void ak_findings_push(ak_findings *list, ak_finding *f);
 /* Moves every finding of src to dst; src is left empty. */
 void ak_findings_move(ak_findings *dst, ak_findings *src);
+/* The order of reports: repository, path, line, column, rule, fingerprint, blob. */
+int ak_finding_cmp(const ak_finding *a, const ak_finding *b);
 /* Sorts by path, line, column, rule, then fingerprint: the same input always gives the same order.
  */
 void ak_findings_sort(ak_findings *list);
