@@ -261,11 +261,6 @@ void ak_client_free(ak_client *c)
     free(c);
 }
 
-const char *ak_client_endpoint(const ak_client *c, ak_product p)
-{
-    return (unsigned)p < AK_PRODUCT__COUNT ? c->base[p] : "";
-}
-
 void ak_client_stats_get(const ak_client *c, ak_client_stats *out)
 {
     *out = c->stats;

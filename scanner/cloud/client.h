@@ -103,7 +103,4 @@ typedef struct ak_client_stats {
 } ak_client_stats;
 void ak_client_stats_get(const ak_client *c, ak_client_stats *out);
 
-/* The base URL in use for a product (for messages). */
-const char *ak_client_endpoint(const ak_client *c, ak_product p);
-
 #endif

@@ -28,11 +28,6 @@ const char *ak_product_version(ak_product p)
     return (unsigned)p < AK_PRODUCT__COUNT ? versions[p] : "";
 }
 
-const char *ak_product_env(ak_product p)
-{
-    return (unsigned)p < AK_PRODUCT__COUNT ? envs[p] : "";
-}
-
 int ak_endpoint_is_loopback(const char *host)
 {
     if (!host || !*host) return 0;

@@ -22,8 +22,6 @@ typedef enum {
 const char *ak_product_name(ak_product p);
 /* API version sent with every call of the product ("2015-04-01" for STS, ...). */
 const char *ak_product_version(ak_product p);
-/* Name of the environment variable that overrides the product's endpoint. */
-const char *ak_product_env(ak_product p);
 
 /*
  * Resolves the base URL of product p into out (no trailing '/'). Order: explicit (if non-NULL),

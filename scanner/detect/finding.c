@@ -148,43 +148,6 @@ void ak_findings_free(ak_findings *list)
     memset(list, 0, sizeof *list);
 }
 
-void ak_finding_copy(ak_finding *dst, const ak_finding *src)
-{
-    *dst = *src;
-    dst->rule = ak_strdup(src->rule);
-    dst->access_key_id = ak_strdup(src->access_key_id);
-    dst->secret = ak_strdup(src->secret);
-    dst->security_token = ak_strdup(src->security_token);
-    dst->candidates = NULL;
-    if (src->n_candidates) {
-        dst->candidates = ak_calloc(src->n_candidates, sizeof(char *));
-        for (size_t i = 0; i < src->n_candidates; i++)
-            dst->candidates[i] = ak_strdup(src->candidates[i]);
-    }
-    dst->path = ak_strdup(src->path);
-    dst->blob = ak_strdup(src->blob);
-    dst->repository = ak_strdup(src->repository);
-    dst->link = ak_strdup(src->link);
-    dst->commit = NULL;
-    if (src->commit) {
-        const ak_commit_info *c = src->commit;
-        dst->commit = ak_commit_info_new(c->id, c->author, c->email, c->date, c->summary);
-    }
-    dst->validation = NULL;
-    if (src->validation) {
-        const ak_validation *v = src->validation;
-        ak_validation *d = ak_calloc(1, sizeof *d);
-        d->status = v->status;
-        d->identity_type = ak_strdup(v->identity_type);
-        d->account_id = ak_strdup(v->account_id);
-        d->arn = ak_strdup(v->arn);
-        d->principal_id = ak_strdup(v->principal_id);
-        d->checked_at = ak_strdup(v->checked_at);
-        d->detail = ak_strdup(v->detail);
-        dst->validation = d;
-    }
-}
-
 static void hex(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

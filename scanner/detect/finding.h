@@ -98,8 +98,6 @@ int ak_finding_cmp(const ak_finding *a, const ak_finding *b);
 void ak_findings_sort(ak_findings *list);
 void ak_findings_free(ak_findings *list);
 void ak_finding_free(ak_finding *f);
-/* Deep copy. */
-void ak_finding_copy(ak_finding *dst, const ak_finding *src);
 
 ak_commit_info *ak_commit_info_new(const char *id, const char *author, const char *email,
                                    const char *date, const char *summary);

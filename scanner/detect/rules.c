@@ -87,12 +87,6 @@ int ak_rules_index(const ak_rules *rules, const char *id)
     return -1;
 }
 
-const ak_rule *ak_rules_find(const ak_rules *rules, const char *id)
-{
-    int i = ak_rules_index(rules, id);
-    return i < 0 ? NULL : &rules->items[i];
-}
-
 void ak_rules_info(const ak_rules *rules, size_t index, ak_rule_info *out)
 {
     const ak_rule *r = &rules->items[index];

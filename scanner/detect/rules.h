@@ -78,7 +78,6 @@ struct ak_rules {
 };
 
 const char *ak_role_name(ak_role role);
-const ak_rule *ak_rules_find(const ak_rules *rules, const char *id);
 int ak_rules_index(const ak_rules *rules, const char *id);
 int ak_role_is_composite(ak_role role);
 

@@ -70,11 +70,6 @@ ak_pool *ak_pool_new(unsigned workers, size_t queue_len, ak_pool_fn fn, void *ct
     return p;
 }
 
-unsigned ak_pool_workers(const ak_pool *p)
-{
-    return p->n_threads;
-}
-
 void ak_pool_push(ak_pool *p, void *item)
 {
     pthread_mutex_lock(&p->lock);

@@ -14,7 +14,6 @@ typedef struct ak_pool ak_pool;
 
 /* Starts `workers` threads (0: one per online core) calling fn(item, worker, ctx) per item. */
 ak_pool *ak_pool_new(unsigned workers, size_t queue_len, ak_pool_fn fn, void *ctx);
-unsigned ak_pool_workers(const ak_pool *pool);
 /* Queues an item; blocks while the queue is full. */
 void ak_pool_push(ak_pool *pool, void *item);
 /* Waits until every queued item is done, then stops the threads and frees the pool. */
