@@ -194,10 +194,15 @@ static int link_rules(ak_engine *e, ak_buf *err)
         }
         if (!ak_role_is_composite(r->role)) continue;
         if (check_reference(rules, r, r->part_id, err)) return -1;
-        for (size_t k = 0; k < r->part_secrets.len; k++)
+        uint8_t *row = e->parts + i * rules->len;
+        for (size_t k = 0; k < r->part_secrets.len; k++) {
             if (check_reference(rules, r, r->part_secrets.items[k], err)) return -1;
-        for (size_t k = 0; k < r->part_tokens.len; k++)
+            row[ak_rules_index(rules, r->part_secrets.items[k])] |= AK_PART_SECRET;
+        }
+        for (size_t k = 0; k < r->part_tokens.len; k++) {
             if (check_reference(rules, r, r->part_tokens.items[k], err)) return -1;
+            row[ak_rules_index(rules, r->part_tokens.items[k])] |= AK_PART_TOKEN;
+        }
         if (!e->window && r->window_lines) e->window = r->window_lines;
     }
     if (!e->window) e->window = 5;
@@ -223,6 +228,7 @@ int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *
     e->codes = ak_calloc(rules->len, sizeof *e->codes);
     e->cred_group = ak_calloc(rules->len, sizeof *e->cred_group);
     e->near_target = ak_calloc(rules->len, sizeof *e->near_target);
+    e->parts = ak_calloc(rules->len * rules->len, 1);
     int rc = link_rules(e, err);
     for (size_t i = 0; !rc && i < rules->len; i++)
         if (!ak_role_is_composite(rules->items[i].role)) rc = compile_regex(e, i, err);
@@ -242,6 +248,7 @@ void ak_engine_free(ak_engine *e)
     free(e->codes);
     free(e->cred_group);
     free(e->near_target);
+    free(e->parts);
     free(e->pats);
     hs_free_database(e->db);
     hs_free_database(e->db16);

@@ -14,6 +14,7 @@
 #include <pcre2.h>
 
 enum { AK_PAT_PLAIN, AK_PAT_KEYWORD, AK_PAT_BASE64, AK_PAT_UTF16 };
+enum { AK_PART_SECRET = 1, AK_PART_TOKEN = 2 };
 
 typedef struct ak_pat {
     int rule;
@@ -32,7 +33,10 @@ struct ak_engine {
     pcre2_code **codes; /* per rule; NULL for composite rules */
     uint32_t *cred_group;
     int *near_target; /* per rule: index of the rule it is searched near, or -1 */
-    unsigned window;  /* pairing window in lines */
+    /* parts[c * n_rules + r]: what rule r is to composite rule c (AK_PART_*), resolved once so
+     * pairing does not look rule ids up by name for every candidate */
+    uint8_t *parts;
+    unsigned window; /* pairing window in lines */
 };
 
 /* A region is the root buffer of a chunk or a decoded piece of a parent region. */

@@ -45,11 +45,10 @@ unsigned ak_comp_distance(const ak_scratch *s, const ak_comp *a, const ak_comp *
     return a->line > b->line ? a->line - b->line : b->line - a->line;
 }
 
-static int in_list(const ak_rules *rules, const ak_strlist *ids, int rule)
+static int part_of(const ak_engine *e, const ak_rule *c, int rule, int part)
 {
-    for (size_t i = 0; i < ids->len; i++)
-        if (ak_rules_index(rules, ids->items[i]) == rule) return 1;
-    return 0;
+    size_t ci = (size_t)(c - e->rules->items);
+    return (e->parts[ci * e->rules->len + (size_t)rule] & part) != 0;
 }
 
 static int overlaps(const ak_comp *a, const ak_comp *b)
@@ -82,10 +81,10 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
             if (overlaps(o, id)) continue;
             unsigned dist = ak_comp_distance(s, id, o, e->window);
             if (dist > e->window) continue;
-            if (in_list(e->rules, &c->part_tokens, o->rule) && dist < best_token) {
+            if (part_of(e, c, o->rule, AK_PART_TOKEN) && dist < best_token) {
                 best_token = dist;
                 j->token = k;
-            } else if (in_list(e->rules, &c->part_secrets, o->rule) && n < 64) {
+            } else if (part_of(e, c, o->rule, AK_PART_SECRET) && n < 64) {
                 cand x = {(size_t)k, dist, e->near_target[o->rule]<0, dir> 0};
                 all[n++] = x;
             }
