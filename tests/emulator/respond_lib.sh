@@ -118,3 +118,10 @@ for path, method, data in (("state", "PUT", open(sys.argv[2], "rb").read()), ("r
     urllib.request.urlopen(urllib.request.Request(base + path, data=data, method=method)).read()
 PY
 }
+
+# The usual start of a respond test: the shared state, one emulator "e", the responder's env.
+resp_start() {
+  resp_state "$TMP/e.state.json"
+  emu_start e
+  resp_env
+}

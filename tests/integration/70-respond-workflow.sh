@@ -9,9 +9,7 @@ set -e
 . "$AK_TESTS/emulator/lib.sh"
 . "$AK_TESTS/emulator/respond_lib.sh"
 
-resp_state "$TMP/e.state.json"
-emu_start e
-resp_env
+resp_start
 KN_ID=$(new_key_id) KN_SECRET=$(new_secret)
 {
   finding_line access_key_pair "$KU_ID" "$KU_SECRET"

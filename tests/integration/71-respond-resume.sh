@@ -7,9 +7,7 @@ set -e
 . "$AK_TESTS/emulator/lib.sh"
 . "$AK_TESTS/emulator/respond_lib.sh"
 
-resp_state "$TMP/e.state.json"
-emu_start e
-resp_env
+resp_start
 { id_line "$KU_ID"; id_line "$KB_ID"; } >"$TMP/in.jsonl"
 want='{"AttachPolicyToUser": 1, "CreatePolicy": 1, "UpdateAccessKey": 1}'
 

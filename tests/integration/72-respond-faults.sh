@@ -7,9 +7,7 @@ set -e
 . "$AK_TESTS/emulator/lib.sh"
 . "$AK_TESTS/emulator/respond_lib.sh"
 
-resp_state "$TMP/e.state.json"
-emu_start e
-resp_env
+resp_start
 { id_line "$KU_ID"; id_line "$KB_ID"; } >"$TMP/in.jsonl"
 jq_key() { # KEY FIELD  from the JSON report in $OUT
   python3 -c 'import json,sys; r=json.load(sys.stdin); print([k.get(sys.argv[2]) for k in r["keys"] if k["key_id"]==sys.argv[1]][0])' "$1" "$2" <<<"$OUT"

@@ -18,9 +18,7 @@ sink_start() { # KIND NAME [--status N] -> sets SINK_PORT
   SINK_PORT=$(cat "$TMP/$name.port")
 }
 
-resp_state "$TMP/e.state.json"
-emu_start e
-resp_env
+resp_start
 sink_start webhook hook
 HOOK=http://127.0.0.1:$SINK_PORT/hook
 sink_start smtp mail
