@@ -1,6 +1,7 @@
 /* Scanning options shared by several commands: see options.h. */
 #include "cli/options.h"
 #include "cli/cli.h"
+#include "sources/scan.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -42,7 +43,7 @@ void ak_scan_cli_init(ak_scan_cli *c)
     memset(c, 0, sizeof *c);
     c->format = AK_FMT_TEXT;
     c->color = -1;
-    c->max_file_size = 256ull << 20;
+    c->max_file_size = AK_DEFAULT_WINDOW;
 }
 
 void ak_scan_cli_free(ak_scan_cli *c)

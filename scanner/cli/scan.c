@@ -43,7 +43,7 @@ static const char scan_help[] =
     "      --all-staged-lines with --staged: also keys on lines the change did not touch\n"
     "performance:\n"
     "  -j, --threads N        worker threads (default: one per core)\n"
-    "      --max-file-size N  scan larger files in overlapping windows of N bytes (default 256M)\n"
+    "      --max-file-size N  read and scan files in overlapping windows of N bytes (default 8M)\n"
     "validation:\n"
     "      --validate         check each found pair live with STS GetCallerIdentity\n"
     "      --sts-region R     use the regional endpoint sts.R.aliyuncs.com\n"

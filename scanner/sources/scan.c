@@ -1,7 +1,8 @@
 /*
  * The filesystem source and scan driver (see scan.h). The walk runs on the calling thread and
- * feeds paths into a bounded queue; workers read each file (read(2) into a reused buffer for small
- * files, mmap for large ones, where copying would cost more than page faults) and scan it.
+ * feeds paths into a bounded queue; workers read each file with read(2) into a reused buffer, large
+ * ones in overlapping windows, and scan it. Files are not mapped: a mapped file truncated by
+ * another process kills the reader with SIGBUS, while read(2) just ends early.
  */
 #include "sources/scan.h"
 #include "util/log.h"
@@ -13,7 +14,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +24,7 @@
 void ak_scan_opts_default(ak_scan_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->max_file_size = 256ull << 20;
+    o->max_file_size = AK_DEFAULT_WINDOW;
 }
 
 typedef struct worker {
@@ -66,28 +66,119 @@ static uint32_t count_newlines(const uint8_t *d, size_t n)
     return lines;
 }
 
+/* A run of windows over one file or buffer: each window is scanned as a chunk of its own, and the
+ * next one starts `overlap` bytes before its end so a match across the edge is seen whole. */
+typedef struct windows {
+    const ak_engine *engine;
+    ak_scratch *scratch;
+    ak_chunk chunk; /* path, blob and fingerprint path of every window */
+    ak_findings *out;
+    size_t size; /* bytes per window */
+    size_t from; /* out->len before the first window */
+} windows;
+
+static void windows_start(windows *ws, const ak_engine *e, ak_scratch *s, const ak_chunk *c,
+                          uint64_t max_window, ak_findings *out)
+{
+    ws->engine = e;
+    ws->scratch = s;
+    ws->chunk = *c;
+    ws->chunk.first_line = c->first_line ? c->first_line : 1;
+    ws->out = out;
+    ws->size = max_window && max_window < SIZE_MAX / 2 ? (size_t)max_window : SIZE_MAX / 2;
+    ws->from = out->len;
+}
+
+/* Scans data[0..n) as the next window; *advance is where the next window starts (the caller drops
+ * the bytes before it). */
+static int windows_scan(windows *ws, const uint8_t *data, size_t n, int last, size_t *advance,
+                        ak_buf *err)
+{
+    ws->chunk.data = data;
+    ws->chunk.len = n;
+    if (ak_engine_scan(ws->engine, ws->scratch, &ws->chunk, ws->out, err)) return -1;
+    *advance = last ? n : n - (n > 2 * WINDOW_OVERLAP ? WINDOW_OVERLAP : n / 2);
+    ws->chunk.first_line += count_newlines(data, *advance);
+    return 0;
+}
+
+static void windows_finish(windows *ws)
+{
+    drop_window_duplicates(ws->out, ws->from);
+}
+
 int ak_scan_buffer(const ak_engine *engine, ak_scratch *scratch, const ak_chunk *chunk,
                    uint64_t max_window, ak_findings *out, ak_buf *err)
 {
-    ak_chunk c = *chunk;
-    const uint8_t *data = chunk->data;
-    size_t len = chunk->len;
-    if (!max_window || len <= max_window) return ak_engine_scan(engine, scratch, &c, out, err);
-    size_t from = out->len, start = 0;
-    uint32_t line = 1;
-    while (start < len) {
-        size_t n = len - start > max_window ? (size_t)max_window : len - start;
-        c.data = data + start;
-        c.len = n;
-        c.first_line = line;
-        if (ak_engine_scan(engine, scratch, &c, out, err)) return -1;
-        if (start + n >= len) break;
-        size_t next = start + n - (n > 2 * WINDOW_OVERLAP ? WINDOW_OVERLAP : n / 2);
-        line += count_newlines(data + start, next - start);
-        start = next;
+    if (!max_window || chunk->len <= max_window)
+        return ak_engine_scan(engine, scratch, chunk, out, err);
+    windows ws;
+    windows_start(&ws, engine, scratch, chunk, max_window, out);
+    for (size_t start = 0, adv; start < chunk->len; start += adv) {
+        size_t n = chunk->len - start > ws.size ? ws.size : chunk->len - start;
+        if (windows_scan(&ws, chunk->data + start, n, start + n == chunk->len, &adv, err))
+            return -1;
     }
-    drop_window_duplicates(out, from);
+    windows_finish(&ws);
     return 0;
+}
+
+/* Reads fd into b until b holds `want` bytes, `*total` reaches `limit` or the input ends.
+ * Returns 1 at the end, 0 when b is full, -1 on a read error (errno set). */
+static int fill(int fd, ak_buf *b, size_t want, uint64_t *total, uint64_t limit)
+{
+    while (b->len < want && *total < limit) {
+        size_t room = want - b->len;
+        if (limit - *total < room) room = (size_t)(limit - *total);
+        ssize_t n = read(fd, b->data + b->len, room);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) return 1;
+        b->len += (size_t)n;
+        *total += (uint64_t)n;
+    }
+    return *total >= limit;
+}
+
+/* Reads and scans fd window by window through b (which may hold the input's first bytes already),
+ * so memory stays bounded by the window whatever the input's size; one byte is read ahead so the
+ * last window is known as such. `expect` is the size fstat reported, or UINT64_MAX for a stream: a
+ * file that ends before it or runs on past it changed while being read (truncated or appended to)
+ * and is reported as not fully scanned; reading stops one byte past it. Returns 0, -1 (the engine
+ * failed) or -2 (an error, in err). */
+static int scan_stream(const ak_engine *e, const ak_scan_opts *o, worker *w, int fd,
+                       const ak_chunk *c, uint64_t expect, ak_buf *err)
+{
+    windows ws;
+    windows_start(&ws, e, w->scratch, c, o->max_file_size, &w->found);
+    ak_buf *b = &w->buf;
+    uint64_t total = b->len, limit = expect == UINT64_MAX ? expect : expect + 1;
+    if (b->len <= ws.size) ak_buf_reserve(b, ws.size + 1 - b->len);
+    int end = 0;
+    for (size_t off = 0, adv;; off += adv) {
+        if (!end && b->len - off <= ws.size) {
+            memmove(b->data, b->data + off, b->len - off);
+            b->len -= off;
+            off = 0;
+            end = fill(fd, b, ws.size + 1, &total, limit);
+            if (end < 0) {
+                ak_buf_printf(err, "%s: cannot read: %s", c->path, strerror(errno));
+                break;
+            }
+        }
+        size_t avail = b->len - off, n = avail > ws.size ? ws.size : avail;
+        int last = end && n == avail;
+        if (windows_scan(&ws, (const uint8_t *)b->data + off, n, last, &adv, err)) return -1;
+        if (last) break;
+    }
+    windows_finish(&ws);
+    w->sum.files++;
+    w->sum.bytes += total;
+    if (end < 0) return -2;
+    if (expect == UINT64_MAX || total == expect) return 0;
+    ak_buf_printf(err, "%s: %s while being read (%llu bytes when opened), not fully scanned",
+                  c->path, total < expect ? "shrank" : "grew", (unsigned long long)expect);
+    return -2;
 }
 
 typedef struct file_item {
@@ -103,56 +194,6 @@ typedef struct file_batch {
     file_item items[BATCH];
     size_t n;
 } file_batch;
-
-static int scan_mapped(const ak_engine *e, worker *w, int fd, const file_item *it, size_t size,
-                       uint64_t max_window, ak_buf *err)
-{
-    const char *path = it->path;
-    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        ak_buf_printf(err, "%s: cannot map file: %s", path, strerror(errno));
-        return -2;
-    }
-    madvise(map, size, MADV_SEQUENTIAL);
-    ak_chunk c = {map, size, path, NULL, 1, it->path + it->rel_off};
-    int rc = ak_scan_buffer(e, w->scratch, &c, max_window, &w->found, err);
-    munmap(map, size);
-    return rc;
-}
-
-/* Reads fd to its end into b (appending after b->len); returns 0 or -1 with errno set. */
-static int read_rest(int fd, ak_buf *b)
-{
-    for (;;) {
-        ak_buf_reserve(b, 65536);
-        ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        if (n == 0) return 0;
-        b->len += (size_t)n;
-    }
-}
-
-static int read_all(int fd, ak_buf *b)
-{
-    ak_buf_reset(b);
-    return read_rest(fd, b);
-}
-
-/* A file whose size is known is read with one call of size + 1 bytes: a short read is the end of
- * the file, so the usual second read that returns 0 is saved. */
-static int read_sized(int fd, size_t size, ak_buf *b)
-{
-    ak_buf_reset(b);
-    ak_buf_reserve(b, size + 1);
-    ssize_t n;
-    do n = read(fd, b->data, size + 1);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return -1;
-    b->len = (size_t)n;
-    b->data[b->len] = '\0';
-    return (size_t)n <= size ? 0 : read_rest(fd, b); /* it grew: read the rest */
-}
 
 static void note_error(worker *w, const char *msg)
 {
@@ -177,23 +218,18 @@ static int open_file(worker *w, const char *path)
     return -1;
 }
 
-static int scan_read(const ak_engine *e, const ak_scan_opts *o, worker *w, const file_item *it,
-                     ak_buf *err)
+static ak_chunk file_chunk(const file_item *it, const ak_buf *b)
 {
-    ak_chunk c = {(const uint8_t *)w->buf.data, w->buf.len, it->path, NULL, 1,
-                  it->path + it->rel_off};
-    w->sum.files++;
-    w->sum.bytes += w->buf.len;
-    return ak_scan_buffer(e, w->scratch, &c, o->max_file_size, &w->found, err);
+    ak_chunk c = {(const uint8_t *)b->data, b->len, it->path, NULL, 1, it->path + it->rel_off};
+    return c;
 }
 
 /* A file the walk saw as regular is read straight into the worker's buffer: one read that comes
- * back short is a whole small file, without an fstat. Returns 1 when the file is larger than the
- * buffer (the caller then maps it), 0 when scanned, negative on error. */
+ * back short is a whole small file, without an fstat. Returns 1 when the file may be larger than
+ * the read (the caller streams the rest), 0 when scanned, negative on error. */
 static int scan_small(const ak_engine *e, const ak_scan_opts *o, worker *w, int fd,
                       const file_item *it, ak_buf *err)
 {
-    ak_buf_reset(&w->buf);
     ak_buf_reserve(&w->buf, SMALL_FILE);
     ssize_t n;
     do n = read(fd, w->buf.data, SMALL_FILE);
@@ -202,9 +238,12 @@ static int scan_small(const ak_engine *e, const ak_scan_opts *o, worker *w, int 
         ak_buf_printf(err, "%s: cannot read: %s", it->path, strerror(errno));
         return -2;
     }
-    if ((size_t)n == SMALL_FILE) return 1;
     w->buf.len = (size_t)n;
-    return scan_read(e, o, w, it, err);
+    if ((size_t)n == SMALL_FILE) return 1;
+    w->sum.files++;
+    w->sum.bytes += w->buf.len;
+    ak_chunk c = file_chunk(it, &w->buf);
+    return ak_scan_buffer(e, w->scratch, &c, o->max_file_size, &w->found, err);
 }
 
 static int scan_stat(const ak_engine *e, const ak_scan_opts *o, worker *w, int fd,
@@ -216,19 +255,8 @@ static int scan_stat(const ak_engine *e, const ak_scan_opts *o, worker *w, int f
         w->sum.skipped++;
         return 0;
     }
-    if ((size_t)st.st_size < SMALL_FILE) {
-        if (read_sized(fd, (size_t)st.st_size, &w->buf) != 0) {
-            ak_buf_printf(err, "%s: cannot read: %s", it->path, strerror(errno));
-            return -2;
-        }
-        return scan_read(e, o, w, it, err);
-    }
-    int rc = scan_mapped(e, w, fd, it, (size_t)st.st_size, o->max_file_size, err);
-    if (rc != -2) {
-        w->sum.files++;
-        w->sum.bytes += (uint64_t)st.st_size;
-    }
-    return rc;
+    ak_chunk c = file_chunk(it, &w->buf);
+    return scan_stream(e, o, w, fd, &c, (uint64_t)st.st_size, err);
 }
 
 static void scan_one_file(const ak_engine *e, const ak_scan_opts *o, worker *w, const file_item *it)
@@ -236,6 +264,7 @@ static void scan_one_file(const ak_engine *e, const ak_scan_opts *o, worker *w, 
     int fd = open_file(w, it->path);
     if (fd < 0) return;
     ak_buf err = AK_BUF_INIT;
+    ak_buf_reset(&w->buf);
     int rc = it->regular ? scan_small(e, o, w, fd, it, &err) : 1;
     if (rc == 1) rc = scan_stat(e, o, w, fd, it, &err);
     close(fd);
@@ -477,18 +506,10 @@ int ak_scan_fd(const ak_engine *engine, int fd, const char *name, const ak_scan_
     }
     worker *w = &d.workers[0];
     ak_buf err = AK_BUF_INIT;
-    if (read_all(fd, &w->buf) != 0) {
-        ak_buf_printf(&err, "%s: cannot read: %s", name, strerror(errno));
-        note_error(w, err.data);
-    } else {
-        ak_chunk c = {(const uint8_t *)w->buf.data, w->buf.len, name, NULL, 1, NULL};
-        if (ak_scan_buffer(engine, w->scratch, &c, opts->max_file_size, &w->found, &err)) {
-            note_error(w, ak_buf_cstr(&err));
-            w->failed = 1;
-        }
-        w->sum.files++;
-        w->sum.bytes += w->buf.len;
-    }
+    ak_chunk c = {NULL, 0, name, NULL, 1, NULL};
+    int rc = scan_stream(engine, opts, w, fd, &c, UINT64_MAX, &err);
+    if (rc == -1) w->failed = 1;
+    if (rc) note_error(w, ak_buf_cstr(&err));
     ak_buf_free(&err);
     return finish_workers(&d, out, sum);
 }

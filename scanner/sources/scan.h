@@ -10,9 +10,12 @@
 #include "report/report.h"
 #include "util/ignore.h"
 
+/* The default window: memory per worker stays a few MiB whatever the file's size. */
+#define AK_DEFAULT_WINDOW (8ull << 20)
+
 typedef struct ak_scan_opts {
     unsigned threads;          /* 0: one per core */
-    uint64_t max_file_size;    /* larger files are scanned in overlapping windows of this size */
+    uint64_t max_file_size;    /* files are read and scanned in overlapping windows of this size */
     const ak_ignore *excludes; /* --exclude patterns, applied under every root */
     int verbose;
 } ak_scan_opts;
