@@ -98,8 +98,9 @@ static int run_git(scan_run *r, const ak_scan_opts *so, char **paths, int n_path
      * file as it is now: excluding a path should not depend on which commit added the rule) */
     ak_buf ign = AK_BUF_INIT;
     ak_buf_printf(&ign, "%s/.akhoundignore", repo ? repo : ".");
-    if (ak_ignore_add_file(&r->cli.excludes, ign.data) != 0)
-        ak_warn("%s: cannot read; not applied", ign.data);
+    ak_buf why = AK_BUF_INIT;
+    if (ak_ignore_add_file(&r->cli.excludes, ign.data, &why) != 0) ak_warn("%s", why.data);
+    ak_buf_free(&why);
     ak_buf_free(&ign);
     if (r->cli.git) return ak_git_scan_history(r->engine, repo, &go, &r->found, &r->sum);
     if (r->cli.staged) return ak_git_scan_staged(r->engine, repo, &go, &r->found, &r->sum);

@@ -439,7 +439,10 @@ static void walk_root(walk *wk, const char *root)
     }
     ak_ignore_free(&wk->local);
     char *ign = join(root, ".akhoundignore");
-    if (ak_ignore_add_file(&wk->local, ign) != 0) walk_error(wk, ign, "cannot read");
+    ak_buf err = AK_BUF_INIT;
+    /* not applied means more is scanned, not less: a warning, not an incomplete scan */
+    if (ak_ignore_add_file(&wk->local, ign, &err) != 0) ak_warn("%s", ak_buf_cstr(&err));
+    ak_buf_free(&err);
     free(ign);
     wk->root = root;
     wk->depth = 0;

@@ -3,64 +3,105 @@
 #include "util/mem.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static int class_match(const char **pp, char c)
+/* A bracket class at *pp (inside a segment ending at pe) against c: 1 or 0, with *pp moved past
+ * the class; -1 when the class is not closed in the segment (the '[' is then a literal). */
+static int class_match(const char **pp, const char *pe, char c)
 {
     const char *p = *pp + 1;
-    int negate = *p == '!' || *p == '^', hit = 0;
+    int negate = p < pe && (*p == '!' || *p == '^'), hit = 0;
     if (negate) p++;
-    for (int first = 1; *p && (first || *p != ']'); first = 0, p++) {
-        if (p[1] == '-' && p[2] && p[2] != ']') {
+    for (int first = 1; p < pe && (first || *p != ']'); first = 0, p++) {
+        if (p + 2 < pe && p[1] == '-' && p[2] != ']') {
             hit |= c >= p[0] && c <= p[2];
             p += 2;
         } else {
             hit |= c == *p;
         }
     }
-    if (*p != ']') return -1; /* unterminated: treat '[' literally */
+    if (p >= pe) return -1;
     *pp = p + 1;
     return hit != negate;
 }
 
+/* One pattern element (literal, '\'-escaped, '?' or class) at *pp against c; moves *pp past it. */
+static int match_one(const char **pp, const char *pe, char c)
+{
+    const char *p = *pp;
+    if (*p == '?') {
+        *pp = p + 1;
+        return 1;
+    }
+    if (*p == '[') {
+        const char *q = p;
+        int m = class_match(&q, pe, c);
+        if (m == 1) *pp = q;
+        if (m >= 0) return m;
+    }
+    if (*p == '\\' && p + 1 < pe) p++;
+    if (*p != c) return 0;
+    *pp = p + 1;
+    return 1;
+}
+
+/* One path component [s, se) against one pattern segment [p, pe) (no '/' in either). Iterative,
+ * with one backtrack point: the last '*' seen. A later star makes earlier ones irrelevant (whatever
+ * they could have matched differently, the later one absorbs), so the cost is at most
+ * len(p) * len(s) steps, where the recursive algorithm was exponential in the number of stars. */
+static int match_segment(const char *p, const char *pe, const char *s, const char *se)
+{
+    const char *star_p = NULL, *star_s = NULL;
+    while (s < se) {
+        if (p < pe && *p == '*') {
+            while (p < pe && *p == '*') p++;
+            star_p = p;
+            star_s = s;
+        } else if (p < pe && match_one(&p, pe, *s)) {
+            s++;
+        } else if (star_p) {
+            p = star_p;
+            s = ++star_s;
+        } else {
+            return 0;
+        }
+    }
+    while (p < pe && *p == '*') p++;
+    return p == pe;
+}
+
+/* Segment by segment: a "**" segment matches zero or more whole components (one or more when it
+ * ends the pattern), any other segment exactly one component. The same single-backtrack-point
+ * scheme as in a segment, one level up: on a mismatch the last "**" takes one more component. */
 int ak_glob_match(const char *p, const char *s)
 {
-    for (; *p;) {
-        if (p[0] == '*' && p[1] == '*') {
-            const char *rest = p + 2;
-            if (*rest == '/') rest++;
-            for (const char *t = s;; t++) {
-                if (ak_glob_match(rest, t)) return 1;
-                if (!*t) return 0;
+    const char *star_p = NULL, *star_s = NULL;
+    for (;;) {
+        if (!*p && !*s) return 1;
+        if (*p) {
+            const char *pe = strchrnul(p, '/');
+            if (pe - p == 2 && p[0] == '*' && p[1] == '*') {
+                if (!*pe) return *s != '\0';
+                p = star_p = pe + 1;
+                star_s = s;
+                continue;
             }
-        }
-        if (*p == '*') {
-            for (const char *t = s;; t++) {
-                if (ak_glob_match(p + 1, t)) return 1;
-                if (!*t || *t == '/') return 0;
-            }
-        }
-        if (!*s) return 0;
-        if (*p == '?') {
-            if (*s == '/') return 0;
-            p++, s++;
-            continue;
-        }
-        if (*p == '[') {
-            const char *q = p;
-            int m = class_match(&q, *s);
-            if (m == 0) return 0;
-            if (m == 1) {
-                p = q, s++;
+            const char *se = strchrnul(s, '/');
+            if (*s && match_segment(p, pe, s, se)) {
+                p = *pe ? pe + 1 : pe;
+                s = *se ? se + 1 : se;
                 continue;
             }
         }
-        if (*p == '\\' && p[1]) p++;
-        if (*p != *s) return 0;
-        p++, s++;
+        if (!star_p || !*star_s) return 0;
+        star_s = strchrnul(star_s, '/');
+        if (*star_s) star_s++;
+        p = star_p;
+        s = star_s;
     }
-    return *s == '\0';
 }
 
 void ak_ignore_add(ak_ignore *ig, const char *line)
@@ -86,13 +127,41 @@ void ak_ignore_add(ak_ignore *ig, const char *line)
     ig->items[ig->len++] = pat;
 }
 
-int ak_ignore_add_file(ak_ignore *ig, const char *path)
+int ak_ignore_add_file(ak_ignore *ig, const char *path, ak_buf *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return errno == ENOENT ? 0 : -1;
-    char line[4096];
-    while (fgets(line, sizeof line, f)) ak_ignore_add(ig, line);
-    fclose(f);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return 0;
+    struct stat st;
+    const char *why = NULL;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    ak_buf text = AK_BUF_INIT;
+    while (!why) { /* bounded however the file lies about its size (/proc files say 0) */
+        ak_buf_reserve(&text, 65536);
+        ssize_t n = read(fd, text.data + text.len, text.cap - text.len - 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n < 0) why = strerror(errno);
+            break;
+        }
+        text.len += (size_t)n;
+        if (text.len > AK_IGNORE_MAX_FILE) why = "larger than 1 MiB";
+    }
+    if (fd >= 0) close(fd);
+    if (why) {
+        ak_buf_printf(err, "%s: %s, not applied", path, why);
+        ak_buf_free(&text);
+        return -1;
+    }
+    ak_buf_append(&text, "", 0); /* NUL-terminate */
+    for (char *line = text.data, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        if ((nl = strchr(line, '\n'))) *nl = '\0';
+        ak_ignore_add(ig, line);
+    }
+    ak_buf_free(&text);
     return 0;
 }
 
