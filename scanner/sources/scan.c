@@ -286,6 +286,15 @@ static void worker_fn(void *item, unsigned index, void *ctx)
 
 /* ---------- the walk ---------- */
 
+/* The walk has no depth limit of its own: it recurses one level per directory (a few hundred bytes
+ * of stack each) and opens paths whole, so PATH_MAX (4096 bytes) bounds it near 2048 levels of
+ * one-letter names, where opening the next directory fails with an error naming it (an
+ * incomplete scan). */
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
 typedef struct walk {
     driver *d;
     ak_pool *pool;
@@ -293,9 +302,8 @@ typedef struct walk {
     ak_ignore local;      /* .akhoundignore of the current root */
     file_batch *batch;    /* being filled */
     const char *root;
-    dev_t dev_stack[256];
-    ino_t ino_stack[256];
-    unsigned depth;
+    dir_id *stack; /* the directories being walked, root first, for loop detection */
+    size_t depth, cap;
 } walk;
 
 static int excluded(const walk *wk, const char *rel, int is_dir)
@@ -335,8 +343,8 @@ static void push_file(walk *wk, const char *path, size_t rel_off, int regular)
 
 static int is_loop(walk *wk, const struct stat *st)
 {
-    for (unsigned i = 0; i < wk->depth; i++)
-        if (wk->dev_stack[i] == st->st_dev && wk->ino_stack[i] == st->st_ino) return 1;
+    for (size_t i = 0; i < wk->depth; i++)
+        if (wk->stack[i].dev == st->st_dev && wk->stack[i].ino == st->st_ino) return 1;
     return 0;
 }
 
@@ -394,15 +402,15 @@ static void walk_dir(walk *wk, const char *path, const char *rel)
 {
     struct stat st;
     if (stat(path, &st) != 0) return walk_error(wk, path, "cannot stat");
-    if (wk->depth >= 256 || is_loop(wk, &st)) {
-        ak_warn("%s: directory loop or too deep, not descended", path);
+    if (is_loop(wk, &st)) { /* a bind mount of an ancestor: everything in it is walked already */
+        ak_warn("%s: directory loop, not descended", path);
         wk->sum->skipped++;
         return;
     }
     DIR *dir = opendir(path);
     if (!dir) return walk_error(wk, path, "cannot open directory");
-    wk->dev_stack[wk->depth] = st.st_dev;
-    wk->ino_stack[wk->depth++] = st.st_ino;
+    AK_GROW(wk->stack, wk->cap, wk->depth);
+    wk->stack[wk->depth++] = (dir_id){st.st_dev, st.st_ino};
     entry *ents = NULL;
     size_t n = 0, cap = 0;
     for (struct dirent *e; (errno = 0, e = readdir(dir));) {
@@ -496,6 +504,7 @@ int ak_scan_paths(const ak_engine *engine, char *const *paths, size_t n_paths,
     flush_batch(&wk);
     ak_pool_finish(wk.pool);
     ak_ignore_free(&wk.local);
+    free(wk.stack);
     return finish_workers(&d, out, sum);
 }
 
