@@ -51,6 +51,10 @@ void ak_rules_info(const ak_rules *rules, size_t index, ak_rule_info *out);
  * the first call; not thread-safe until then. */
 const char *ak_rules_version(const ak_rules *rules);
 
+/* An ID and a secret further apart than this in the text never pair, whatever the lines between
+ * them (sources that scan in windows overlap them by more, see sources/scan.h). */
+#define AK_PAIR_MAX_BYTES (32u * 1024)
+
 typedef struct ak_engine_opts {
     unsigned
         pair_window_lines; /* an ID and a secret at most this many lines apart pair (default 5) */

@@ -4,6 +4,8 @@
  * ID win ties), at most AK_MAX_CANDIDATES of them, so validation can try each; an STS ID also takes
  * the nearest security token. Each secret is the primary secret of at most one ID when there is a
  * choice. Work is bounded: candidates are searched in a window of the sorted component list.
+ * The window is in lines, and also in bytes (AK_PAIR_MAX_BYTES), so a minified file's one long
+ * line does not pair everything on it, and a file scanned in windows pairs as one scanned whole.
  */
 #include "detect/engine_int.h"
 #include "util/mem.h"
@@ -78,6 +80,9 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
             const ak_comp *o = &s->comps[k];
             unsigned lines = o->line > id->line ? o->line - id->line : id->line - o->line;
             if (lines > e->window && o->region == 0) break;
+            size_t bytes = o->root_off > id->root_off ? o->root_off - id->root_off
+                                                      : id->root_off - o->root_off;
+            if (bytes > AK_PAIR_MAX_BYTES) break;
             if (overlaps(o, id)) continue;
             unsigned dist = ak_comp_distance(s, id, o, e->window);
             if (dist > e->window) continue;

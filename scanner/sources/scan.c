@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #define SMALL_FILE (1u << 20)
-#define WINDOW_OVERLAP (64u * 1024)
 
 void ak_scan_opts_default(ak_scan_opts *o)
 {
@@ -42,23 +41,6 @@ typedef struct driver {
     unsigned n_workers;
 } driver;
 
-/* Keeps each distinct (fingerprint, line) once: window overlaps report some findings twice. */
-static void drop_window_duplicates(ak_findings *out, size_t from)
-{
-    size_t keep = from;
-    for (size_t i = from; i < out->len; i++) {
-        int dup = 0;
-        for (size_t k = from; k < keep && !dup; k++)
-            dup = out->items[k].line == out->items[i].line &&
-                  !strcmp(out->items[k].fingerprint, out->items[i].fingerprint);
-        if (dup)
-            ak_finding_free(&out->items[i]);
-        else
-            out->items[keep++] = out->items[i];
-    }
-    out->len = keep;
-}
-
 static uint32_t count_newlines(const uint8_t *d, size_t n)
 {
     uint32_t lines = 0;
@@ -66,15 +48,40 @@ static uint32_t count_newlines(const uint8_t *d, size_t n)
     return lines;
 }
 
-/* A run of windows over one file or buffer: each window is scanned as a chunk of its own, and the
- * next one starts `overlap` bytes before its end so a match across the edge is seen whole. */
+/* A place in a file: line, and column (bytes from the line's start, 1-based). */
+typedef struct place {
+    uint32_t line;
+    uint64_t column;
+} place;
+
+/* The place n bytes after `at`, the place of d[0]. */
+static place place_after(place at, const uint8_t *d, size_t n)
+{
+    const uint8_t *nl = n ? memrchr(d, '\n', n) : NULL;
+    if (!nl) return (place){at.line, at.column + n};
+    return (place){at.line + count_newlines(d, n), (uint64_t)(d + n - nl)};
+}
+
+static int before(const ak_finding *f, place p)
+{
+    return f->line < p.line || (f->line == p.line && f->column < p.column);
+}
+
+/* A run of windows over one file or buffer, each scanned as a chunk of its own. Consecutive windows
+ * overlap by 2 * half bytes and the middle of the overlap is the border between them: a window
+ * keeps only the findings that start on its side of its borders. A finding is kept by exactly one
+ * window, and that window holds everything within `half` bytes of the finding's start, so a pair
+ * less than half bytes apart (minus the length of the secret and of what rules look at around it)
+ * is seen whole by the window that keeps it. */
 typedef struct windows {
     const ak_engine *engine;
     ak_scratch *scratch;
     ak_chunk chunk; /* path, blob and fingerprint path of every window */
     ak_findings *out;
-    size_t size; /* bytes per window */
-    size_t from; /* out->len before the first window */
+    size_t size, half;
+    place at;   /* of the next window's first byte */
+    place from; /* the border before the next window (findings before it belong to the previous) */
+    int first;
 } windows;
 
 static void windows_start(windows *ws, const ak_engine *e, ak_scratch *s, const ak_chunk *c,
@@ -83,28 +90,40 @@ static void windows_start(windows *ws, const ak_engine *e, ak_scratch *s, const 
     ws->engine = e;
     ws->scratch = s;
     ws->chunk = *c;
-    ws->chunk.first_line = c->first_line ? c->first_line : 1;
     ws->out = out;
     ws->size = max_window && max_window < SIZE_MAX / 2 ? (size_t)max_window : SIZE_MAX / 2;
-    ws->from = out->len;
+    ws->half = ws->size / 4 < AK_WINDOW_HALF_OVERLAP ? ws->size / 4 : AK_WINDOW_HALF_OVERLAP;
+    ws->at = ws->from = (place){c->first_line ? c->first_line : 1, 1};
+    ws->first = 1;
 }
 
-/* Scans data[0..n) as the next window; *advance is where the next window starts (the caller drops
- * the bytes before it). */
+/* Scans data[0..n) (n = ws->size unless last) as the next window; *advance is where the next
+ * window starts (the caller drops the bytes before it). */
 static int windows_scan(windows *ws, const uint8_t *data, size_t n, int last, size_t *advance,
                         ak_buf *err)
 {
     ws->chunk.data = data;
     ws->chunk.len = n;
+    ws->chunk.first_line = ws->at.line;
+    size_t from = ws->out->len, keep = from;
     if (ak_engine_scan(ws->engine, ws->scratch, &ws->chunk, ws->out, err)) return -1;
-    *advance = last ? n : n - (n > 2 * WINDOW_OVERLAP ? WINDOW_OVERLAP : n / 2);
-    ws->chunk.first_line += count_newlines(data, *advance);
+    *advance = last ? n : n - 2 * ws->half;
+    place next = place_after(ws->at, data, *advance);
+    place to = place_after(next, data + *advance, last ? n - *advance : ws->half);
+    for (size_t i = from; i < ws->out->len; i++) {
+        ak_finding *f = &ws->out->items[i];
+        if (f->line == ws->at.line) /* the window's first line started before it */
+            f->column = (uint32_t)(f->column + ws->at.column - 1);
+        if ((ws->first || !before(f, ws->from)) && (last || before(f, to)))
+            ws->out->items[keep++] = *f;
+        else
+            ak_finding_free(f);
+    }
+    ws->out->len = keep;
+    ws->at = next;
+    ws->from = to;
+    ws->first = 0;
     return 0;
-}
-
-static void windows_finish(windows *ws)
-{
-    drop_window_duplicates(ws->out, ws->from);
 }
 
 int ak_scan_buffer(const ak_engine *engine, ak_scratch *scratch, const ak_chunk *chunk,
@@ -119,7 +138,6 @@ int ak_scan_buffer(const ak_engine *engine, ak_scratch *scratch, const ak_chunk 
         if (windows_scan(&ws, chunk->data + start, n, start + n == chunk->len, &adv, err))
             return -1;
     }
-    windows_finish(&ws);
     return 0;
 }
 
@@ -171,7 +189,6 @@ static int scan_stream(const ak_engine *e, const ak_scan_opts *o, worker *w, int
         if (windows_scan(&ws, (const uint8_t *)b->data + off, n, last, &adv, err)) return -1;
         if (last) break;
     }
-    windows_finish(&ws);
     w->sum.files++;
     w->sum.bytes += total;
     if (end < 0) return -2;

@@ -12,6 +12,9 @@
 
 /* The default window: memory per worker stays a few MiB whatever the file's size. */
 #define AK_DEFAULT_WINDOW (8ull << 20)
+/* Windows overlap by twice this (or by half the window when smaller), so that every pair within
+ * AK_PAIR_MAX_BYTES, and the text rules look at around it, is seen whole by one window. */
+#define AK_WINDOW_HALF_OVERLAP (2 * AK_PAIR_MAX_BYTES)
 
 typedef struct ak_scan_opts {
     unsigned threads;          /* 0: one per core */
@@ -34,7 +37,8 @@ int ak_scan_fd(const ak_engine *engine, int fd, const char *name, const ak_scan_
                ak_findings *out, ak_scan_summary *sum);
 
 /* Scans one in-memory chunk, in overlapping windows when larger than max_window; for sources
- * that hold the bytes already (git blobs). Duplicate findings from window overlaps are dropped. */
+ * that hold the bytes already (git blobs). Each finding is reported once, by the window whose
+ * share of the overlap it starts in; lines and columns count from the chunk's start. */
 int ak_scan_buffer(const ak_engine *engine, ak_scratch *scratch, const ak_chunk *chunk,
                    uint64_t max_window, ak_findings *out, ak_buf *err);
 
