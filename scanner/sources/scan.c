@@ -108,8 +108,11 @@ static int windows_scan(windows *ws, const uint8_t *data, size_t n, int last, si
     size_t from = ws->out->len, keep = from;
     if (ak_engine_scan(ws->engine, ws->scratch, &ws->chunk, ws->out, err)) return -1;
     *advance = last ? n : n - 2 * ws->half;
-    place next = place_after(ws->at, data, *advance);
-    place to = place_after(next, data + *advance, last ? n - *advance : ws->half);
+    place next = ws->at, to = ws->at; /* where the next window starts, and the border before it */
+    if (!last) {
+        next = place_after(ws->at, data, *advance);
+        to = place_after(next, data + *advance, ws->half);
+    }
     for (size_t i = from; i < ws->out->len; i++) {
         ak_finding *f = &ws->out->items[i];
         if (f->line == ws->at.line) /* the window's first line started before it */
