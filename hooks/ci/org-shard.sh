@@ -1,5 +1,5 @@
 #!/bin/sh
-# One shard of an organization scan, as run by each pod of hooks/ci/k8s-org-scan.yaml and each
+# One shard of an organization scan, as run by each pod of hooks/ci/k8s-indexed-job.yaml and each
 # matrix job of hooks/ci/github-org-scan.yml:
 #   org-shard.sh K N DIR ORG-OPTIONS...     e.g.  org-shard.sh 3 8 /results/run-1 --github acme
 # scans shard K of N into DIR/shard-K.jsonl, records DIR/shard-K.status ("STATE EXIT TIME"), then

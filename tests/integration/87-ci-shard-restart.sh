@@ -1,6 +1,6 @@
 # The org-scan recipes' scripts run here as the recipes run them, against a fake GitHub on
 # loopback (tests/org/fake_forge.py) and git daemon behind a gate proxy (tests/ci/gate_proxy.py):
-#  - Kubernetes: the CronJob's pod command, taken from hooks/ci/k8s-org-scan.yaml with the pod's
+#  - Kubernetes: the CronJob's pod command, taken from hooks/ci/k8s-indexed-job.yaml with the pod's
 #    environment (/results mapped to a temporary directory), for every index at once; then one
 #    index again with a new key, killed (TERM, then KILL, as the kubelet does) while it fetches, and
 #    restarted with the same command: the published shard never goes partial and the restart
@@ -43,7 +43,7 @@ mkdir -p "$TMP/bin"; ln -s "$AKHOUND" "$TMP/bin/akhound"
 ln -s "$CI/org-shard.sh" "$TMP/bin/org-shard.sh"; ln -s "$CI/org-merge.sh" "$TMP/bin/org-merge.sh"
 
 # ---- Kubernetes: the pod as the manifest defines it ----
-node --input-type=module - "$NM" "$CI/k8s-org-scan.yaml" > "$TMP/pod.env" <<'EOF2'
+node --input-type=module - "$NM" "$CI/k8s-indexed-job.yaml" > "$TMP/pod.env" <<'EOF2'
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 const [nm, file] = process.argv.slice(2);
