@@ -362,8 +362,10 @@ static void put_findings(page *p, int open, const char *id, const char *title, c
                   "<th>Introduced by</th><th>Age</th><th>First seen</th><th>Last seen</th>"
                   "</tr></thead><tbody>\n",
                   title, note, id);
-    for (size_t i = 0; i < p->inv->findings.len; i++)
-        if (is_open(meta_of(p, i)) == open) put_finding(p, i);
+    for (int live = 1; live >= 0; live--) /* live keys first: they are the ones to act on now */
+        for (size_t i = 0; i < p->inv->findings.len; i++)
+            if (is_open(meta_of(p, i)) == open && is_live(finding_of(p, i)) == live)
+                put_finding(p, i);
     ak_buf_puts(&p->b, "</tbody></table>\n");
 }
 

@@ -174,6 +174,10 @@ static void test_totals_and_ages(void **state)
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(page, want[i])) fail_msg("the page lacks: %s", want[i]);
+    /* live keys head the open keys, before repository order */
+    const char *open = strstr(page, "<table id=\"open\">");
+    assert_non_null(open);
+    assert_true(strstr(open, fx->ids[0]) < strstr(open, fx->ids[1]));
     /* the resolved finding is listed after the open ones, in its own table */
     const char *resolved = strstr(page, "<table id=\"resolved\">");
     assert_non_null(resolved);
