@@ -12,7 +12,7 @@ PKGS     := libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson s
 DEB_PKGS := build-essential pkg-config git openssl python3 python3-jsonschema ca-certificates \
             libpcre2-dev libvectorscan-dev libgit2-dev libcurl4-openssl-dev libssl-dev \
             libyaml-dev libjansson-dev libsqlite3-dev sqlite3 libcmocka-dev libdeflate-dev
-DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit
+DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit chromium shellcheck
 
 OPT      ?= -O2
 SAN      ?=

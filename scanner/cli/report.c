@@ -13,10 +13,15 @@
  *
  * Exit codes as for scan: 0 nothing, 1 findings, 2 an unreadable file or bad line, 3 a finding
  * validated live.
+ *
+ * akhound report html: the page of report/html.h for an org inventory. Its exit code counts only
+ * the keys still open (not "resolved"), so a page of cleaned-up history exits 0.
  */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "report/html.h"
 #include "report/json.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -27,6 +32,7 @@
 
 static const char report_help[] =
     "usage: akhound report merge [options] FILE...    combine findings (JSONL or JSON) of runs\n"
+    "       akhound report html [-o FILE] INVENTORY... one self-contained HTML page for people\n"
     "\n"
     "  -f, --format FMT     text (default), json, jsonl or sarif\n"
     "  -o, --output FILE    write the merged report to FILE (created mode 0600)\n"
@@ -36,7 +42,12 @@ static const char report_help[] =
     "Identical findings (fingerprint, repository, blob, path, line) appear once; one credential\n"
     "found in several places stays one finding per place, sorted together and counted in\n"
     "credential_locations / credential_repositories (JSON, JSONL). FILE '-' is stdin.\n"
-    "exit: 0 nothing found, 1 findings, 2 unreadable input, 3 a key validated live\n";
+    "html: totals by status and verdict, a table by repository, each open key with its age (from\n"
+    "the commit that introduced it), first and last seen, and a link to the forge. Never a "
+    "secret.\n"
+    "Ages count to SOURCE_DATE_EPOCH when it is set, else to now.\n"
+    "exit: 0 nothing found, 1 findings, 2 unreadable input, 3 a key validated live\n"
+    "(html: counting only keys not resolved)\n";
 
 typedef struct entry {
     ak_finding *f;
@@ -193,14 +204,53 @@ static int merge(ak_scan_cli *c, char **files, int n_files)
     return code;
 }
 
+/* SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes "now", so a page can be compared. */
+static time_t html_now(void)
+{
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    char *end = NULL;
+    long long t = e && *e ? strtoll(e, &end, 10) : -1;
+    return t >= 0 && end && !*end ? (time_t)t : time(NULL);
+}
+
+static int html(ak_scan_cli *c, char **files, int n_files)
+{
+    ak_inventory inv = {0};
+    int bad = 0;
+    for (int i = 0; i < n_files; i++) {
+        ak_buf err = AK_BUF_INIT;
+        if (ak_inventory_read(&inv, files[i], &err)) bad = 1;
+        fputs(ak_buf_cstr(&err), stderr);
+        ak_buf_free(&err);
+    }
+    FILE *out = ak_cli_open_output("report", c->output);
+    int rc = out ? ak_report_write_html(out, &inv, html_now()) : -1;
+    if (out && ak_cli_close_output(out)) rc = -1;
+    if (rc) ak_error("report: cannot write the HTML report");
+    size_t open = 0, live = 0;
+    for (size_t i = 0; i < inv.findings.len; i++) {
+        if (inv.meta[i].status == AK_INV_RESOLVED) continue;
+        open++;
+        const ak_validation *v = inv.findings.items[i].validation;
+        live += v && v->status == AK_VAL_VALID;
+    }
+    if (!c->quiet)
+        fprintf(stderr, "akhound: report: %zu findings, %zu open, %zu live\n", inv.findings.len,
+                open, live);
+    ak_inventory_free(&inv);
+    if (rc) return AK_EXIT_ERROR;
+    return live ? AK_EXIT_LIVE : bad ? AK_EXIT_ERROR : open ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         fputs(report_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? AK_EXIT_ERROR : 0;
     }
-    if (strcmp(argv[1], "merge"))
-        return ak_cli_usage_error("report", "unknown action '%s' (merge)", argv[1]);
+    int is_html = !strcmp(argv[1], "html");
+    if (strcmp(argv[1], "merge") && !is_html)
+        return ak_cli_usage_error("report", "unknown action '%s' (merge, html)", argv[1]);
     ak_scan_cli c;
     ak_scan_cli_init(&c);
     int opt, rc = 0;
@@ -214,12 +264,15 @@ int cmd_report(int argc, char **argv)
         } else if (opt == '?' || (opt != OPT_FORMAT && opt != OPT_OUTPUT && opt != OPT_QUIET &&
                                   opt != OPT_SHOW_SECRETS && opt != OPT_COLOR)) {
             rc = ak_cli_usage_error("report", "bad option");
+        } else if (is_html && opt != OPT_OUTPUT && opt != OPT_QUIET) {
+            /* the page never holds a secret, and its format is HTML */
+            rc = ak_cli_usage_error("report", "html takes only --output and --quiet");
         } else if (ak_scan_cli_apply(&c, "report", opt, optarg)) {
             rc = AK_EXIT_ERROR;
         }
     }
     if (!rc && optind >= argc) rc = ak_cli_usage_error("report", "give at least one FILE");
-    if (!rc) rc = merge(&c, argv + optind, argc - optind);
+    if (!rc) rc = (is_html ? html : merge)(&c, argv + optind, argc - optind);
     ak_scan_cli_free(&c);
     return rc < 0 ? 0 : rc;
 }

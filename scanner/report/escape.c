@@ -40,6 +40,24 @@ static int text_hidden(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
+static const char *html_entity(uint32_t cp)
+{
+    switch (cp) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    default:
+        return NULL;
+    }
+}
+
 void ak_escape_append(ak_buf *out, const char *s, ak_esc_mode mode)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -52,9 +70,12 @@ void ak_escape_append(ak_buf *out, const char *s, ak_esc_mode mode)
             ak_buf_printf(out, "\\x%02x", p[i++]);
             continue;
         }
-        if (mode == AK_ESC_TEXT && (cp < 0x20 || cp == 0x7f))
+        int text = mode != AK_ESC_JSON;
+        if (mode == AK_ESC_HTML && html_entity(cp))
+            ak_buf_puts(out, html_entity(cp));
+        else if (text && (cp < 0x20 || cp == 0x7f))
             ak_buf_printf(out, "\\x%02x", (unsigned)cp);
-        else if (mode == AK_ESC_TEXT && text_hidden(cp))
+        else if (text && text_hidden(cp))
             ak_buf_printf(out, "\\u{%04x}", (unsigned)cp);
         else
             ak_buf_append(out, p + i, len);

@@ -12,6 +12,8 @@
  *     controls, line/paragraph separators and bidirectional overrides as "\u{XXXX}", so a crafted
  *     path can neither start a forged output line nor reorder what the reader sees;
  *   - JSON keeps control characters as they are (the JSON encoder escapes them itself);
+ *   - HTML is text output with & < > " ' written as character references on top, so a name can
+ *     neither open a tag nor leave an attribute;
  *   - SARIF URIs percent-encode the raw bytes instead ("%FF"), which is the URI's own escape.
  * A backslash is not escaped, so a name that literally contains "\x41" reads back the same as one
  * that held byte 0x41 would have been escaped to; such names are too rare to justify doubling every
@@ -26,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { AK_ESC_JSON = 0, AK_ESC_TEXT = 1 } ak_esc_mode;
+typedef enum { AK_ESC_JSON = 0, AK_ESC_TEXT = 1, AK_ESC_HTML = 2 } ak_esc_mode;
 
 /* Length (1-4) of the well-formed UTF-8 sequence at s, at most n bytes long, with its code point
  * in *cp; 0 if s does not start one (overlong forms, surrogates and values past U+10FFFF are

@@ -44,4 +44,11 @@ int ak_finding_from_json(ak_finding *out, const json_t *obj, ak_buf *err);
  */
 int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err);
 
+/* Called for each finding read, with the object it came from and its index in the list, so a
+ * caller can take fields ak_finding does not hold (an org inventory's status and dates). */
+typedef void (*ak_findings_read_cb)(const json_t *obj, size_t index, void *ctx);
+/* ak_findings_read_file, calling cb (when not NULL) after each good finding is appended. */
+int ak_findings_read_file_cb(ak_findings *list, const char *path, ak_buf *err,
+                             ak_findings_read_cb cb, void *ctx);
+
 #endif

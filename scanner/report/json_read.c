@@ -266,17 +266,27 @@ static int read_all(const char *path, ak_buf *text, ak_buf *err)
     return bad ? -1 : 0;
 }
 
+/* Where parsed values go: the list, the input's name for messages, and the caller's hook. */
+typedef struct reader {
+    ak_findings *list;
+    const char *name;
+    ak_buf *err;
+    ak_findings_read_cb cb;
+    void *ctx;
+} reader;
+
 /* Converts one parsed value, reporting a bad one as "NAME:LINE: reason". Returns 1 if bad. */
-static int take_value(ak_findings *list, const json_t *v, const char *name, size_t line,
-                      ak_buf *err)
+static int take_value(const reader *r, const json_t *v, size_t line)
 {
     ak_finding f;
     ak_buf why = AK_BUF_INIT;
     int bad = ak_finding_from_json(&f, v, &why) != 0;
-    if (bad)
-        ak_buf_printf(err, "%s:%zu: %s\n", name, line, ak_buf_cstr(&why));
-    else
-        ak_findings_push(list, &f);
+    if (bad) {
+        ak_buf_printf(r->err, "%s:%zu: %s\n", r->name, line, ak_buf_cstr(&why));
+    } else {
+        ak_findings_push(r->list, &f);
+        if (r->cb) r->cb(v, r->list->len - 1, r->ctx);
+    }
     ak_buf_free(&why);
     return bad;
 }
@@ -299,8 +309,7 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-static int read_lines(ak_findings *list, const char *data, size_t len, const char *name,
-                      ak_buf *err)
+static int read_lines(const reader *r, const char *data, size_t len)
 {
     int bad = 0;
     size_t line = 0;
@@ -313,13 +322,13 @@ static int read_lines(ak_findings *list, const char *data, size_t len, const cha
         json_error_t jerr;
         json_t *v = json_loadb(s, n, 0, &jerr);
         if (!v) {
-            ak_buf_printf(err, "%s:%zu: ", name, line + 1);
-            put_json_error(err, &jerr);
-            ak_buf_putc(err, '\n');
+            ak_buf_printf(r->err, "%s:%zu: ", r->name, line + 1);
+            put_json_error(r->err, &jerr);
+            ak_buf_putc(r->err, '\n');
             bad++;
             continue;
         }
-        bad += take_value(list, v, name, line + 1, err);
+        bad += take_value(r, v, line + 1);
         json_decref(v);
     }
     return bad;
@@ -340,8 +349,7 @@ static size_t line_at(const char *data, size_t pos, size_t *from, size_t *line)
 }
 
 /* Walks the array one element at a time so each bad element can be named by its line. */
-static int read_array(ak_findings *list, const char *data, size_t len, size_t pos, const char *name,
-                      ak_buf *err)
+static int read_array(const reader *r, const char *data, size_t len, size_t pos)
 {
     size_t from = 0, line = 1;
     int bad = 0;
@@ -352,12 +360,13 @@ static int read_array(ak_findings *list, const char *data, size_t len, size_t po
         size_t at = line_at(data, pos, &from, &line);
         json_t *v = json_loadb(data + pos, len - pos, JSON_DISABLE_EOF_CHECK, &jerr);
         if (!v) {
-            ak_buf_printf(err, "%s:%zu: ", name, at + (size_t)(jerr.line > 0 ? jerr.line - 1 : 0));
-            put_json_error(err, &jerr);
-            ak_buf_puts(err, "; the rest of the file is not read\n");
+            ak_buf_printf(r->err, "%s:%zu: ", r->name,
+                          at + (size_t)(jerr.line > 0 ? jerr.line - 1 : 0));
+            put_json_error(r->err, &jerr);
+            ak_buf_puts(r->err, "; the rest of the file is not read\n");
             return bad + 1;
         }
-        bad += take_value(list, v, name, at, err);
+        bad += take_value(r, v, at);
         json_decref(v);
         pos = skip_ws(data, len, pos + (size_t)jerr.position);
         if (pos < len && data[pos] == ',') {
@@ -365,25 +374,30 @@ static int read_array(ak_findings *list, const char *data, size_t len, size_t po
             continue;
         }
         if (pos < len && data[pos] == ']' && skip_ws(data, len, pos + 1) == len) return bad;
-        ak_buf_printf(err, "%s:%zu: expected ',' or a final ']' after an element\n", name,
+        ak_buf_printf(r->err, "%s:%zu: expected ',' or a final ']' after an element\n", r->name,
                       line_at(data, pos, &from, &line));
         return bad + 1;
     }
 }
 
-int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err)
+int ak_findings_read_file_cb(ak_findings *list, const char *path, ak_buf *err,
+                             ak_findings_read_cb cb, void *ctx)
 {
     ak_buf text = AK_BUF_INIT;
     if (read_all(path, &text, err) < 0) {
         ak_buf_free(&text);
         return -1;
     }
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    reader r = {list, strcmp(path, "-") == 0 ? "<stdin>" : path, err, cb, ctx};
     const char *data = ak_buf_cstr(&text);
     size_t start = skip_ws(data, text.len, 0);
-    int bad = start < text.len && data[start] == '['
-                  ? read_array(list, data, text.len, start, name, err)
-                  : read_lines(list, data, text.len, name, err);
+    int bad = start < text.len && data[start] == '[' ? read_array(&r, data, text.len, start)
+                                                     : read_lines(&r, data, text.len);
     ak_buf_free(&text);
     return bad;
+}
+
+int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err)
+{
+    return ak_findings_read_file_cb(list, path, err, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * the process _exit(86) right after its Nth API call returns.
  */
 #include "respond/respond_int.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -89,12 +90,5 @@ int ak_rcall(ak_rctx *c, const char *key_id, const char *step, int write, ak_cal
 
 long long ak_respond_parse_time(const char *s)
 {
-    if (!s || !*s) return -1;
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end) return -1;
-    if (*end == '.')
-        for (end++; *end >= '0' && *end <= '9'; end++) continue;
-    if (*end != 'Z' && *end != '\0') return -1;
-    return (long long)timegm(&tm);
+    return ak_iso8601_parse(s);
 }

@@ -1,6 +1,8 @@
 /* Time helpers: see clock.h. */
 #include "util/clock.h"
 
+#include <stddef.h>
+
 double ak_mono_seconds(void)
 {
     struct timespec ts;
@@ -31,4 +33,16 @@ void ak_iso8601(char out[21], time_t t)
 void ak_iso8601_now(char out[21])
 {
     ak_iso8601(out, time(NULL));
+}
+
+long long ak_iso8601_parse(const char *s)
+{
+    if (!s || !*s) return -1;
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end) return -1;
+    if (*end == '.')
+        for (end++; *end >= '0' && *end <= '9'; end++) continue;
+    if (*end != 'Z' && *end != '\0') return -1;
+    return (long long)timegm(&tm);
 }

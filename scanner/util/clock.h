@@ -15,5 +15,7 @@ void ak_sleep_ms(unsigned long ms);
 /* t as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes); out-parameter first, as everywhere. */
 void ak_iso8601(char out[21], time_t t);
 void ak_iso8601_now(char out[21]);
+/* Parses "YYYY-MM-DDTHH:MM:SS" with optional fractional seconds and "Z" (UTC); -1 if malformed. */
+long long ak_iso8601_parse(const char *s);
 
 #endif
