@@ -45,7 +45,8 @@ static const char hook_help[] =
     "are installed. An existing hook is kept as NAME" CHAINED " and runs first; uninstall\n"
     "restores it. pre-commit scans the staged change (akhound scan --staged), pre-push each "
     "pushed\n"
-    "range (akhound scan --range); both stop git when a key is found and say how to proceed.\n";
+    "range (akhound scan --range); both stop git when a key is found and say how to proceed.\n"
+    "exit: 0 done, 2 error\n";
 
 static char *hooks_dir(git_repository *repo)
 {

@@ -51,7 +51,15 @@ static const char scan_help[] =
     "\n"
     "Also: .akhoundignore at a scanned root excludes paths; 'akhound:allow' in a comment on the\n"
     "line of a finding (or the line before) suppresses it.\n"
-    "exit: 0 nothing found, 1 findings, 2 error or incomplete scan, 3 a key validated live\n";
+    "exit status:\n"
+    "      --fail-on LIST     only these findings make the exit code 1 or 3: a comma-separated\n"
+    "                         list of KIND, VERDICT or KIND:VERDICT (default: any). KIND: pair,\n"
+    "                         id, secret, sts; VERDICT: live, unvalidated, invalid (wrong secret,\n"
+    "                         inactive, not found, expired), unknown. e.g. live,unvalidated\n"
+    "      --exit-zero        exit 0 whatever was found (2 still reports an error)\n"
+    "exit: 0 nothing found, 1 findings, 2 error or incomplete scan (precedence over 1),\n"
+    "      3 findings with a key validated live (precedence over 2); see 'akhound help "
+    "exit-codes'\n";
 
 typedef struct scan_run {
     ak_scan_cli cli;
@@ -163,24 +171,12 @@ static int run_validation(scan_run *r)
     return rc;
 }
 
-static int exit_code(const scan_run *r)
-{
-    for (size_t i = 0; i < r->found.len; i++)
-        if (r->found.items[i].validation && r->found.items[i].validation->status == AK_VAL_VALID)
-            return AK_EXIT_LIVE;
-    if (r->sum.incomplete || r->sum.errors) return AK_EXIT_ERROR;
-    return r->found.len ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
-}
-
 static int write_report(scan_run *r)
 {
     FILE *out = ak_scan_cli_open_output(&r->cli);
     if (!out) return -1;
     ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules};
-    if (r->cli.color == 1)
-        ro.color = 1;
-    else if (r->cli.color == -1)
-        ro.color = isatty(fileno(out)) && !getenv("NO_COLOR");
+    ro.color = ak_cli_color(r->cli.color, out);
     int text = r->cli.format == AK_FMT_TEXT;
     /* SARIF carries the summary too: its invocation says whether the scan was complete */
     int with_sum = r->cli.format == AK_FMT_SARIF || (text && !r->cli.quiet);
@@ -217,8 +213,11 @@ int cmd_scan(int argc, char **argv)
     ak_findings_sort(&r.found);
     failed |= run_validation(&r);
     r.sum.seconds = ak_mono_seconds() - start;
-    if (failed) r.sum.incomplete = 1;
-    int code = write_report(&r) ? AK_EXIT_ERROR : exit_code(&r);
+    if (failed) { /* an error that stopped a source is an error: the summary counts it */
+        r.sum.incomplete = 1;
+        if (!r.sum.errors) r.sum.errors = 1;
+    }
+    int code = write_report(&r) ? AK_EXIT_ERROR : ak_scan_cli_exit_code(&r.cli, &r.found, &r.sum);
     ak_findings_free(&r.found);
     ak_engine_free(r.engine);
     ak_rules_free(r.rules);
