@@ -77,7 +77,8 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
     case OPT_FORMAT: {
         int f = ak_format_parse(arg);
         if (f < 0)
-            return ak_cli_usage_error(cmd, "unknown --format '%s' (text, json, jsonl, sarif)", arg),
+            return ak_cli_usage_error(
+                       cmd, "unknown --format '%s' (text, json, jsonl, sarif, gitlab)", arg),
                    -1;
         c->format = (ak_format)f;
         c->format_set = 1;

@@ -26,7 +26,8 @@ static const char scan_help[] =
     "       akhound scan --range BASE..HEAD [REPO]  what a push or pull request introduces\n"
     "\n"
     "output:\n"
-    "  -f, --format FMT       text (default), json, jsonl or sarif\n"
+    "  -f, --format FMT       text (default), json, jsonl, sarif or gitlab (GitLab's\n"
+    "                         secret-detection report)\n"
     "  -o, --output FILE      write the report to FILE (created mode 0600)\n"
     "      --show-secrets     include secrets in clear (never shown otherwise)\n"
     "      --color WHEN       auto (default: only on a terminal), always, never\n"
@@ -179,7 +180,8 @@ static int write_report(scan_run *r)
     ro.color = ak_cli_color(r->cli.color, out);
     int text = r->cli.format == AK_FMT_TEXT;
     /* SARIF carries the summary too: its invocation says whether the scan was complete */
-    int with_sum = r->cli.format == AK_FMT_SARIF || (text && !r->cli.quiet);
+    int with_sum =
+        r->cli.format == AK_FMT_SARIF || r->cli.format == AK_FMT_GITLAB || (text && !r->cli.quiet);
     int rc = ak_report_write(out, &r->found, with_sum ? &r->sum : NULL, &ro);
     if (ak_cli_close_output(out)) rc = -1;
     if (rc) ak_error("scan: cannot write the report");
