@@ -10,6 +10,7 @@
 #include "sources/git.h"
 #include "sources/scan.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/clock.h"
 
 #include <stdio.h>
@@ -210,7 +211,14 @@ int cmd_scan(int argc, char **argv)
         ak_scan_cli_free(&r.cli);
         return AK_EXIT_ERROR;
     }
+    /* a progress line for long scans, on a terminal only (it redraws itself with \r) */
+    const char *term = getenv("TERM");
+    int progress = !r.cli.quiet && isatty(fileno(stderr)) && !(term && !strcmp(term, "dumb"));
+    if (progress)
+        ak_progress_start(stderr,
+                          r.cli.git || r.cli.range || r.cli.since_commit ? "blobs" : "files");
     int failed = run_sources(&r, argv + optind, argc - optind);
+    ak_progress_stop();
     failed |= apply_baseline(&r);
     ak_findings_sort(&r.found);
     failed |= run_validation(&r);

@@ -5,6 +5,7 @@
  */
 #include "sources/scan.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/mem.h"
 #include "util/pool.h"
 
@@ -184,6 +185,7 @@ static int scan_read(const ak_engine *e, const ak_scan_opts *o, worker *w, const
                   it->path + it->rel_off};
     w->sum.files++;
     w->sum.bytes += w->buf.len;
+    ak_progress_add(1, w->buf.len);
     return ak_scan_buffer(e, w->scratch, &c, o->max_file_size, &w->found, err);
 }
 
@@ -227,6 +229,7 @@ static int scan_stat(const ak_engine *e, const ak_scan_opts *o, worker *w, int f
     if (rc != -2) {
         w->sum.files++;
         w->sum.bytes += (uint64_t)st.st_size;
+        ak_progress_add(1, (uint64_t)st.st_size);
     }
     return rc;
 }
