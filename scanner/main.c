@@ -17,7 +17,7 @@ static const command commands[] = {
     {"validate", cmd_validate, "check found keys live against Alibaba Cloud STS"},
     {"respond", cmd_respond, "plan (and with --apply, carry out) the handling of live keys"},
     {"org", cmd_org, "scan every repository of an organization"},
-    {"hook", cmd_hook, "install or uninstall git hooks"},
+    {"hook", cmd_hook, "install, uninstall or run akhound's git hooks"},
     {"rules", cmd_rules, "list the rules, or run every rule's own examples"},
     {"baseline", cmd_baseline, "write a baseline of the current findings"},
     {"report", cmd_report, "merge JSONL findings of several runs into one report"},

@@ -15,7 +15,8 @@ static struct {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    int running, stopping, drawn;
+    int running, stopping;
+    int on_screen; /* the line is drawn now (guarded by the stream's lock) */
     FILE *tty;
     const char *unit;
     unsigned delay_ms;
@@ -61,10 +62,21 @@ static void draw(void)
     if (total > items && items > 0)
         ak_buf_printf(&b, ", ETA %.0f s", (double)(total - items) * secs / (double)items);
     ak_buf_puts(&b, "\033[K"); /* erase what a longer previous line left */
+    flockfile(pg.tty);
     fputs(b.data, pg.tty);
     fflush(pg.tty);
+    pg.on_screen = 1;
+    funlockfile(pg.tty);
     ak_buf_free(&b);
-    pg.drawn = 1;
+}
+
+void ak_progress_erase(void)
+{
+    if (!pg.running) return;
+    flockfile(pg.tty);
+    if (pg.on_screen) fputs("\r\033[K", pg.tty);
+    pg.on_screen = 0;
+    funlockfile(pg.tty);
 }
 
 /* Waits until `ms` from now or until stopped; 1 when stopped. */
@@ -102,7 +114,7 @@ void ak_progress_start(FILE *tty, const char *unit)
     pg.tty = tty;
     pg.unit = unit;
     pg.start = ak_mono_seconds();
-    pg.stopping = pg.drawn = 0;
+    pg.stopping = pg.on_screen = 0;
     pg.running = pthread_create(&pg.thread, NULL, run, NULL) == 0;
 }
 
@@ -114,9 +126,7 @@ void ak_progress_stop(void)
     pthread_cond_signal(&pg.wake);
     pthread_mutex_unlock(&pg.lock);
     pthread_join(pg.thread, NULL);
+    ak_progress_erase();
+    fflush(pg.tty);
     pg.running = 0;
-    if (pg.drawn) {
-        fputs("\r\033[K", pg.tty);
-        fflush(pg.tty);
-    }
 }

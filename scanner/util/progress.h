@@ -21,6 +21,9 @@ void ak_progress_expect(uint64_t items);
 /* Starts drawing on `tty` (the caller has checked it is a terminal); `unit` names the items
  * ("files", "blobs"). AKHOUND_PROGRESS_DELAY_MS replaces the one-second delay (tests). */
 void ak_progress_start(FILE *tty, const char *unit);
+/* Erases the line until the next redraw, so a message can be printed on a line of its own
+ * (util/log does it before every message). */
+void ak_progress_erase(void);
 /* Stops and erases the line; harmless when nothing was started. */
 void ak_progress_stop(void);
 

@@ -1,6 +1,6 @@
 # The progress line: on a terminal (a real pty) a scan longer than the delay draws
 # "akhound: N files, X MiB, R MiB/s" on stderr and erases it before the summary; a git scan counts
-# blobs; nothing when stderr is not a terminal, with --quiet, with TERM=dumb, or when the scan
+# blobs; a note printed meanwhile erases the line first; nothing when stderr is not a terminal, with --quiet, with TERM=dumb, or when the scan
 # ends within the (default one-second) delay.
 . "$AK_TESTS/lib/common.sh"
 set -e
@@ -29,8 +29,11 @@ os.waitpid(pid, 0)
 sys.stdout.write(out.decode("utf-8", "replace").replace("\x1b", "ESC"))
 ' -- "$AKHOUND" scan --format json -o /dev/null -j1 "${PTY_ARGS[@]}")
 }
+mkfifo "$TMP/src/zz-fifo"   # a note printed during the scan starts on a line of its own
 PTY_ARGS=("$TMP/src")
 pty_run TERM=xterm AKHOUND_PROGRESS_DELAY_MS=0
+grep -q "zz-fifo: not a regular file" <<<"$PTY_OUT" || fail "no note for the FIFO: $PTY_OUT"
+! grep -q 'MiB/sESC\[Kakhound: ' <<<"$PTY_OUT" || fail "a note was glued to the progress line: $PTY_OUT"
 grep -qE 'akhound: [0-9,]+ files, [0-9.]+ MiB, [0-9.]+ MiB/s' <<<"$PTY_OUT" || fail "no progress line: $PTY_OUT"
 grep -qF $'\rESC[Kakhound: scanned 200 files' <<<"$PTY_OUT" || fail "progress not erased before the summary: $PTY_OUT"
 # quiet otherwise
