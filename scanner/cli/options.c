@@ -202,11 +202,9 @@ static uint32_t term_mask(char *term)
     char *colon = strchr(term, ':');
     if (colon) *colon = 0;
     unsigned all_kinds = (1u << AK_KIND__COUNT) - 1, all_verdicts = (1u << N_VERDICTS) - 1;
-    unsigned kinds = kind_bits(term), verdicts = all_verdicts;
+    unsigned kinds = !strcmp(term, "any") ? all_kinds : kind_bits(term), verdicts = all_verdicts;
     if (colon) {
         verdicts = verdict_bits(colon + 1);
-    } else if (!strcmp(term, "any")) {
-        kinds = all_kinds;
     } else if (!kinds) {
         kinds = all_kinds;
         verdicts = verdict_bits(term);
@@ -223,12 +221,13 @@ int ak_fail_on_parse(const char *list, uint32_t *mask)
 {
     char *copy = ak_strdup(list), *save = NULL;
     uint32_t m = 0;
-    int rc = *list ? 0 : -1;
-    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+    int rc = 0, terms = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save), terms++) {
         uint32_t one = term_mask(t);
         if (!one) rc = -1;
         m |= one;
     }
+    if (!terms) rc = -1;
     free(copy);
     if (!rc) *mask = m;
     return rc;

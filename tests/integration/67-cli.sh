@@ -46,6 +46,8 @@ run scan --fail-on live "$TMP/src"; expect_rc 0
 run scan --exit-zero "$TMP/src"; expect_rc 0
 run scan --fail-on lve "$TMP/src"; expect_rc 2; expect_err "bad --fail-on 'lve'"
 run scan --fail-on pair:bogus "$TMP/src"; expect_rc 2
+for bad in "" , ":live" "pair:" "pair:live:x"; do run scan --fail-on "$bad" "$TMP/src"; expect_rc 2; done
+run scan --fail-on any:unvalidated "$TMP/src"; expect_rc 1
 run scan --exit-zero "$TMP/src" "$TMP/missing"; expect_rc 2   # errors are still errors
 emu_state_basic "$TMP/e.state.json"; emu_start e
 export AKHOUND_STS_ENDPOINT="$EMU_URL/sts"
