@@ -10,7 +10,8 @@
  * .husky/_ with its shim `h`, or husky 8's .husky with _/husky.sh, or a .husky directory not yet
  * set up) runs the user's .husky/NAME: install appends one line calling `akhound hook run NAME`
  * (the same built-in script) and uninstall removes exactly that line. A hook written by another
- * manager (pre-commit, lefthook) is left alone with the way to add akhound to that tool.
+ * manager (pre-commit, lefthook) is left alone with the way to add akhound to that tool, and a
+ * hook the project tracks in git (a committed core.hooksPath directory) gets the same line.
  */
 #include "cli/cli.h"
 #include "sources/git_int.h"
@@ -57,9 +58,10 @@ static const char hook_help[] =
     "restores it. pre-commit scans the staged change (akhound scan --staged), pre-push each "
     "pushed\n"
     "range (akhound scan --range); both stop git when a key is found and say how to proceed.\n"
-    "With husky, the line 'akhound hook run NAME' is appended to .husky/NAME instead (created\n"
-    "if needed) and uninstall removes exactly that line; hooks written by pre-commit or\n"
-    "lefthook are left alone and install says how to add akhound to that tool.\n"
+    "With husky, or a hook file the project tracks in git, the line 'akhound hook run NAME' is\n"
+    "appended to it instead (.husky/NAME created if needed) and uninstall removes exactly that\n"
+    "line; hooks written by pre-commit or lefthook are left alone and install says how to add\n"
+    "akhound to that tool.\n"
     "exit: 0 done, 2 error\n";
 
 /* The directory git runs hooks from; *configured when core.hooksPath names it. */
@@ -96,9 +98,10 @@ static int head_has(const char *path, const char *needle)
     return strstr(head, needle) != NULL;
 }
 
+/* A whole hook file akhound wrote (a line akhound appended to another hook does not count). */
 static int is_ours(const char *path)
 {
-    return head_has(path, MARKER);
+    return head_has(path, "# " MARKER " pre-");
 }
 
 static int exists(const char *path)
@@ -229,8 +232,21 @@ static int uninstall_one(const char *dir, const char *name)
     return rc;
 }
 
-/* husky: one line in the user's .husky/NAME, appended (the file created if needed). */
-static int husky_install(const char *dir, const char *name, int shim_v8)
+/* A hook file that is part of the project (tracked by git, as in a committed core.hooksPath
+ * directory): renaming it would change the project, so akhound adds its line to it instead. */
+static int tracked(git_repository *repo, const char *path)
+{
+    const char *wd = git_repository_workdir(repo);
+    size_t n = wd ? strlen(wd) : 0;
+    git_index *idx;
+    if (!n || strncmp(path, wd, n) || git_repository_index(&idx, repo)) return 0;
+    int rc = git_index_get_bypath(idx, path + n, 0) != NULL;
+    git_index_free(idx);
+    return rc;
+}
+
+/* husky, or a hook the project tracks: one line appended to DIR/NAME (created if needed). */
+static int line_install(const char *dir, const char *name, int shim_v8, const char *why)
 {
     ak_buf path = AK_BUF_INIT, text = AK_BUF_INIT;
     ak_buf_printf(&path, "%s/%s", dir, name);
@@ -254,9 +270,9 @@ static int husky_install(const char *dir, const char *name, int shim_v8)
         if (rc)
             ak_error("hook: cannot write %s: %s", path.data, strerror(errno));
         else
-            ak_warn("hook: husky manages the hooks here: %s %s, adding the line 'akhound hook run "
-                    "%s' (commit it to share it; akhound must be on the PATH)",
-                    text.len ? "appended to" : "created", path.data, name);
+            ak_warn("hook: %s: %s %s, adding the line 'akhound hook run %s' (commit it to share "
+                    "it; akhound must be on the PATH)",
+                    why, text.len ? "appended to" : "created", path.data, name);
         ak_buf_free(&add);
     }
     ak_buf_free(&path);
@@ -264,8 +280,8 @@ static int husky_install(const char *dir, const char *name, int shim_v8)
     return rc;
 }
 
-/* husky: removes exactly the line install added (and the file, when nothing else is left). */
-static int husky_uninstall(const char *dir, const char *name)
+/* Removes exactly the line line_install added (and the file, when nothing else is left). */
+static int line_uninstall(const char *dir, const char *name)
 {
     ak_buf path = AK_BUF_INIT, text = AK_BUF_INIT, kept = AK_BUF_INIT;
     ak_buf_printf(&path, "%s/%s", dir, name);
@@ -332,8 +348,15 @@ static int run(int install, int which, const char *repo_path)
     const char *scripts[] = {ak_hook_pre_commit, ak_hook_pre_push};
     for (int i = 0; !rc && i < 2; i++) {
         if (!(which & (1 << i))) continue;
-        if (husky)
-            rc = install ? husky_install(dir, names[i], v8) : husky_uninstall(dir, names[i]);
+        ak_buf path = AK_BUF_INIT;
+        ak_buf_printf(&path, "%s/%s", dir, names[i]);
+        const char *why = husky                      ? "husky manages the hooks here"
+                          : tracked(repo, path.data) ? "the hook is the project's (tracked by git)"
+                                                     : NULL;
+        ak_buf_free(&path);
+        if (why)
+            rc = install ? line_install(dir, names[i], husky && v8, why)
+                         : line_uninstall(dir, names[i]);
         else
             rc = install ? install_one(dir, names[i], scripts[i]) : uninstall_one(dir, names[i]);
     }
