@@ -12,7 +12,8 @@ PKGS     := libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson s
 DEB_PKGS := build-essential pkg-config git openssl python3 python3-jsonschema ca-certificates \
             libpcre2-dev libvectorscan-dev libgit2-dev libcurl4-openssl-dev libssl-dev \
             libyaml-dev libjansson-dev libsqlite3-dev sqlite3 libcmocka-dev libdeflate-dev
-DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit chromium shellcheck
+DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit \
+            chromium shellcheck man-db zsh fish
 
 OPT      ?= -O2
 SAN      ?=
@@ -32,7 +33,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install clean selfscan
+.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install docs clean selfscan
 
 all: $(BUILD)/akhound
 
@@ -104,10 +105,30 @@ lint:
 format:
 	clang-format -i $$(find scanner tests -name '*.[ch]')
 
-install: $(BUILD)/akhound
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/akhound/patterns
+# The man page and the shell completions are generated from the --help texts built into akhound
+# (doc/mkman.sh, doc/mkcompletion.sh): one source for the help, the page and the completions.
+DOCS := $(BUILD)/doc/akhound.1 $(BUILD)/doc/akhound.bash $(BUILD)/doc/_akhound $(BUILD)/doc/akhound.fish
+
+docs: $(DOCS)
+
+$(BUILD)/doc/akhound.1: $(BUILD)/akhound doc/mkman.sh
+	@mkdir -p $(dir $@)
+	doc/mkman.sh $(BUILD)/akhound > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/doc/akhound.bash $(BUILD)/doc/_akhound $(BUILD)/doc/akhound.fish: $(BUILD)/akhound doc/mkcompletion.sh
+	@mkdir -p $(dir $@)
+	doc/mkcompletion.sh $(patsubst _akhound,zsh,$(subst akhound.,,$(notdir $@))) $(BUILD)/akhound > $@.tmp && mv $@.tmp $@
+
+# The rules and hooks are built into the binary: nothing else is needed at run time.
+install: $(BUILD)/akhound $(DOCS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 $(BUILD)/akhound $(DESTDIR)$(PREFIX)/bin/akhound
-	install -m 0644 patterns/*.yml $(DESTDIR)$(PREFIX)/share/akhound/patterns/
+	install -m 0644 $(BUILD)/doc/akhound.1 $(DESTDIR)$(PREFIX)/share/man/man1/akhound.1
+	install -m 0644 $(BUILD)/doc/akhound.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/akhound
+	install -m 0644 $(BUILD)/doc/_akhound $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_akhound
+	install -m 0644 $(BUILD)/doc/akhound.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/akhound.fish
 
 clean:
 	rm -rf build build-*

@@ -13,7 +13,8 @@ static const char baseline_help[] =
     "Scans the current directory (or --path P, repeatable) and writes every finding's fingerprint\n"
     "to FILE (default .akhound-baseline.json, mode 0600). Later scans given --baseline FILE do "
     "not\n"
-    "report those findings. Scan options that apply: --rules, --exclude, --pair-window, -j.\n";
+    "report those findings. Scan options that apply: --rules, --exclude, --pair-window, -j.\n"
+    "exit: 0 written, 2 error or incomplete scan (nothing written)\n";
 
 int cmd_baseline(int argc, char **argv)
 {

@@ -22,6 +22,15 @@ int ak_cli_usage_error(const char *cmd, const char *fmt, ...)
     return AK_EXIT_ERROR;
 }
 
+int ak_cli_color(int when, FILE *out)
+{
+    if (when >= 0) return when;
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (no_color && *no_color) return 0;
+    if (term && !strcmp(term, "dumb")) return 0;
+    return isatty(fileno(out));
+}
+
 FILE *ak_cli_open_output(const char *cmd, const char *path)
 {
     if (!path || !strcmp(path, "-")) return stdout;

@@ -34,6 +34,8 @@ const struct option ak_scan_long_options[] = {
     {"all-objects", no_argument, NULL, OPT_ALL_OBJECTS},
     {"all-staged-lines", no_argument, NULL, OPT_ALL_STAGED_LINES},
     {"since-commit", required_argument, NULL, OPT_SINCE_COMMIT},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"exit-zero", no_argument, NULL, OPT_EXIT_ZERO},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -76,7 +78,8 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
     case OPT_FORMAT: {
         int f = ak_format_parse(arg);
         if (f < 0)
-            return ak_cli_usage_error(cmd, "unknown --format '%s' (text, json, jsonl, sarif)", arg),
+            return ak_cli_usage_error(
+                       cmd, "unknown --format '%s' (text, json, jsonl, sarif, gitlab)", arg),
                    -1;
         c->format = (ak_format)f;
         c->format_set = 1;
@@ -153,9 +156,99 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
     case OPT_SINCE_COMMIT:
         c->since_commit = arg;
         return 0;
+    case OPT_FAIL_ON:
+        if (ak_fail_on_parse(arg, &c->fail_on))
+            return ak_cli_usage_error(cmd,
+                                      "bad --fail-on '%s' (comma-separated KIND, VERDICT or "
+                                      "KIND:VERDICT; e.g. live,unvalidated or pair:live)",
+                                      arg),
+                   -1;
+        return 0;
+    case OPT_EXIT_ZERO:
+        c->exit_zero = 1;
+        return 0;
     default:
         return 1;
     }
+}
+
+#define N_VERDICTS (AK_VAL_UNKNOWN + 1)
+#define BIT(kind, verdict) (1u << ((kind)*N_VERDICTS + (verdict)))
+
+/* The verdicts a --fail-on word names, as a bit per ak_val_status; 0 when it names none. */
+static unsigned verdict_bits(const char *w)
+{
+    if (!strcmp(w, "live")) return 1u << AK_VAL_VALID;
+    if (!strcmp(w, "unvalidated")) return 1u << AK_VAL_NONE;
+    if (!strcmp(w, "invalid"))
+        return 1u << AK_VAL_WRONG_SECRET | 1u << AK_VAL_INACTIVE | 1u << AK_VAL_NOT_FOUND |
+               1u << AK_VAL_EXPIRED;
+    int v = ak_val_status_parse(w);
+    return v > AK_VAL_NONE ? 1u << v : 0;
+}
+
+/* The kinds a --fail-on word names, as a bit per ak_kind; 0 when it names none. */
+static unsigned kind_bits(const char *w)
+{
+    static const char *const short_names[AK_KIND__COUNT] = {"pair", "id", "secret", "sts"};
+    for (int k = 0; k < AK_KIND__COUNT; k++)
+        if (!strcmp(w, short_names[k])) return 1u << k;
+    int k = ak_kind_parse(w);
+    return k >= 0 ? 1u << k : 0;
+}
+
+/* One TERM: any | KIND | VERDICT | KIND:VERDICT. */
+static uint32_t term_mask(char *term)
+{
+    char *colon = strchr(term, ':');
+    if (colon) *colon = 0;
+    unsigned all_kinds = (1u << AK_KIND__COUNT) - 1, all_verdicts = (1u << N_VERDICTS) - 1;
+    unsigned kinds = !strcmp(term, "any") ? all_kinds : kind_bits(term), verdicts = all_verdicts;
+    if (colon) {
+        verdicts = verdict_bits(colon + 1);
+    } else if (!kinds) {
+        kinds = all_kinds;
+        verdicts = verdict_bits(term);
+    }
+    if (!kinds || !verdicts) return 0;
+    uint32_t mask = 0;
+    for (int k = 0; k < AK_KIND__COUNT; k++)
+        for (int v = 0; v < N_VERDICTS; v++)
+            if (kinds & (1u << k) && verdicts & (1u << v)) mask |= BIT(k, v);
+    return mask;
+}
+
+int ak_fail_on_parse(const char *list, uint32_t *mask)
+{
+    char *copy = ak_strdup(list), *save = NULL;
+    uint32_t m = 0;
+    int rc = 0, terms = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save), terms++) {
+        uint32_t one = term_mask(t);
+        if (!one) rc = -1;
+        m |= one;
+    }
+    if (!terms) rc = -1;
+    free(copy);
+    if (!rc) *mask = m;
+    return rc;
+}
+
+int ak_scan_cli_exit_code(const ak_scan_cli *c, const ak_findings *found,
+                          const ak_scan_summary *sum)
+{
+    int counted = 0, live = 0;
+    for (size_t i = 0; i < found->len; i++) {
+        const ak_finding *f = &found->items[i];
+        ak_val_status v = f->validation ? f->validation->status : AK_VAL_NONE;
+        if (c->fail_on && !(c->fail_on & BIT(f->kind, v))) continue;
+        counted = 1;
+        live |= v == AK_VAL_VALID;
+    }
+    if (c->exit_zero) counted = live = 0;
+    if (live) return AK_EXIT_LIVE;
+    if (sum && (sum->incomplete || sum->errors)) return AK_EXIT_ERROR;
+    return counted ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
 }
 
 int ak_scan_cli_engine(const ak_scan_cli *c, ak_rules **rules, ak_engine **engine)

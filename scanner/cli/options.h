@@ -32,6 +32,9 @@ typedef struct ak_scan_cli {
     int git, staged, all_objects, all_staged_lines;
     const char *range;        /* --range BASE..HEAD */
     const char *since_commit; /* --since-commit BASE: BASE..HEAD */
+    /* exit status: --fail-on as one bit per (kind, verdict), 0 = every finding; --exit-zero */
+    uint32_t fail_on;
+    int exit_zero;
 } ak_scan_cli;
 
 enum {
@@ -56,6 +59,8 @@ enum {
     OPT_ALL_OBJECTS,
     OPT_ALL_STAGED_LINES,
     OPT_SINCE_COMMIT,
+    OPT_FAIL_ON,
+    OPT_EXIT_ZERO,
     OPT_HELP,
 };
 
@@ -67,6 +72,13 @@ void ak_scan_cli_free(ak_scan_cli *c);
 /* Applies one parsed option; returns 0, 1 when `opt` is not a scan option, -1 on a bad value
  * (message printed). */
 int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg);
+/* Parses a --fail-on list into *mask; -1 on an unknown term. */
+int ak_fail_on_parse(const char *list, uint32_t *mask);
+/* The exit code for these findings of a run whose summary is sum (NULL: complete), by the table
+ * of README "Exit codes": 3 when a finding --fail-on counts is live, else 2 when incomplete, else
+ * 1 when a finding counts, else 0; --exit-zero leaves only 2. */
+int ak_scan_cli_exit_code(const ak_scan_cli *c, const ak_findings *found,
+                          const ak_scan_summary *sum);
 /* Loads the built-in rules plus --rules paths and compiles the engine. */
 int ak_scan_cli_engine(const ak_scan_cli *c, ak_rules **rules, ak_engine **engine);
 /* Opens --output (mode 0600 when secrets are shown) or stdout. */

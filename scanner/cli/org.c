@@ -368,8 +368,7 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     FILE *out = ak_scan_cli_open_output(&c->scan);
     if (!out) return -1;
     ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules};
-    if (c->scan.color == 1 || (c->scan.color == -1 && isatty(fileno(out)) && !getenv("NO_COLOR")))
-        ro.color = 1;
+    ro.color = ak_cli_color(c->scan.color, out);
     int with_sum = c->scan.format == AK_FMT_SARIF;
     int rc = ak_report_write(out, found, with_sum ? &res->sum : NULL, &ro);
     if (out != stdout) fclose(out);

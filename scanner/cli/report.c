@@ -151,7 +151,7 @@ static int write_other(FILE *out, const entry *e, size_t n, const ak_scan_cli *c
     ak_findings view = {ak_calloc(n + 1, sizeof(ak_finding)), n, n};
     for (size_t i = 0; i < n; i++) view.items[i] = *e[i].f; /* shallow: not freed here */
     ak_report_opts ro = {c->format, c->show_secrets, 0, NULL};
-    ro.color = c->color == 1 || (c->color == -1 && isatty(fileno(out)) && !getenv("NO_COLOR"));
+    ro.color = ak_cli_color(c->color, out);
     int rc = ak_report_write(out, &view, NULL, &ro);
     free(view.items);
     return rc;

@@ -12,7 +12,8 @@ static const char rules_help[] =
     "examples\n"
     "  --rules PATH   add rules from a YAML file or directory (a rule with a built-in id replaces "
     "it)\n"
-    "  -v, --verbose  (test) print every example checked\n";
+    "  -v, --verbose  (test) print every example checked\n"
+    "exit: 0 done (test: every example passed), 1 an example failed, 2 error\n";
 
 static void list_rules(const ak_rules *rules)
 {

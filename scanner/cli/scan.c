@@ -10,6 +10,7 @@
 #include "sources/git.h"
 #include "sources/scan.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/clock.h"
 
 #include <stdio.h>
@@ -26,7 +27,8 @@ static const char scan_help[] =
     "       akhound scan --range BASE..HEAD [REPO]  what a push or pull request introduces\n"
     "\n"
     "output:\n"
-    "  -f, --format FMT       text (default), json, jsonl or sarif\n"
+    "  -f, --format FMT       text (default), json, jsonl, sarif or gitlab (GitLab's\n"
+    "                         secret-detection report)\n"
     "  -o, --output FILE      write the report to FILE (created mode 0600)\n"
     "      --show-secrets     include secrets in clear (never shown otherwise)\n"
     "      --color WHEN       auto (default: only on a terminal), always, never\n"
@@ -51,7 +53,15 @@ static const char scan_help[] =
     "\n"
     "Also: .akhoundignore at a scanned root excludes paths; 'akhound:allow' in a comment on the\n"
     "line of a finding (or the line before) suppresses it.\n"
-    "exit: 0 nothing found, 1 findings, 2 error or incomplete scan, 3 a key validated live\n";
+    "exit status:\n"
+    "      --fail-on LIST     only these findings make the exit code 1 or 3: a comma-separated\n"
+    "                         list of KIND, VERDICT or KIND:VERDICT (default: any). KIND: pair,\n"
+    "                         id, secret, sts; VERDICT: live, unvalidated, invalid (wrong secret,\n"
+    "                         inactive, not found, expired), unknown. e.g. live,unvalidated\n"
+    "      --exit-zero        exit 0 whatever was found (2 still reports an error)\n"
+    "exit: 0 nothing found, 1 findings, 2 error or incomplete scan (precedence over 1),\n"
+    "      3 findings with a key validated live (precedence over 2); see 'akhound help "
+    "exit-codes'\n";
 
 typedef struct scan_run {
     ak_scan_cli cli;
@@ -164,27 +174,16 @@ static int run_validation(scan_run *r)
     return rc;
 }
 
-static int exit_code(const scan_run *r)
-{
-    for (size_t i = 0; i < r->found.len; i++)
-        if (r->found.items[i].validation && r->found.items[i].validation->status == AK_VAL_VALID)
-            return AK_EXIT_LIVE;
-    if (r->sum.incomplete || r->sum.errors) return AK_EXIT_ERROR;
-    return r->found.len ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
-}
-
 static int write_report(scan_run *r)
 {
     FILE *out = ak_scan_cli_open_output(&r->cli);
     if (!out) return -1;
     ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules};
-    if (r->cli.color == 1)
-        ro.color = 1;
-    else if (r->cli.color == -1)
-        ro.color = isatty(fileno(out)) && !getenv("NO_COLOR");
+    ro.color = ak_cli_color(r->cli.color, out);
     int text = r->cli.format == AK_FMT_TEXT;
     /* SARIF carries the summary too: its invocation says whether the scan was complete */
-    int with_sum = r->cli.format == AK_FMT_SARIF || (text && !r->cli.quiet);
+    int with_sum =
+        r->cli.format == AK_FMT_SARIF || r->cli.format == AK_FMT_GITLAB || (text && !r->cli.quiet);
     int rc = ak_report_write(out, &r->found, with_sum ? &r->sum : NULL, &ro);
     if (ak_cli_close_output(out)) rc = -1;
     if (rc) ak_error("scan: cannot write the report");
@@ -213,13 +212,23 @@ int cmd_scan(int argc, char **argv)
         ak_scan_cli_free(&r.cli);
         return AK_EXIT_ERROR;
     }
+    /* a progress line for long scans, on a terminal only (it redraws itself with \r) */
+    const char *term = getenv("TERM");
+    int progress = !r.cli.quiet && isatty(fileno(stderr)) && !(term && !strcmp(term, "dumb"));
+    if (progress)
+        ak_progress_start(stderr,
+                          r.cli.git || r.cli.range || r.cli.since_commit ? "blobs" : "files");
     int failed = run_sources(&r, argv + optind, argc - optind);
+    ak_progress_stop();
     failed |= apply_baseline(&r);
     ak_findings_sort(&r.found);
     failed |= run_validation(&r);
     r.sum.seconds = ak_mono_seconds() - start;
-    if (failed) r.sum.incomplete = 1;
-    int code = write_report(&r) ? AK_EXIT_ERROR : exit_code(&r);
+    if (failed) { /* an error that stopped a source is an error: the summary counts it */
+        r.sum.incomplete = 1;
+        if (!r.sum.errors) r.sum.errors = 1;
+    }
+    int code = write_report(&r) ? AK_EXIT_ERROR : ak_scan_cli_exit_code(&r.cli, &r.found, &r.sum);
     ak_findings_free(&r.found);
     ak_engine_free(r.engine);
     ak_rules_free(r.rules);

@@ -255,10 +255,7 @@ static int read_all(const char *path, ak_buf *text, ak_buf *err)
         ak_buf_printf(err, "%s: %s\n", path, strerror(errno));
         return -1;
     }
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) ak_buf_append(text, chunk, n);
-    int bad = ferror(f);
+    int bad = ak_buf_read_stream(text, f);
     int saved = errno;
     if (!is_stdin) fclose(f);
     if (bad)

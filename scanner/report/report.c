@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const format_names[] = {"text", "json", "jsonl", "sarif"};
+static const char *const format_names[] = {"text", "json", "jsonl", "sarif", "gitlab"};
 #define N_FORMATS (sizeof format_names / sizeof *format_names)
 
 int ak_format_parse(const char *name)
@@ -35,6 +35,8 @@ static int dispatch(FILE *out, const ak_findings *list, const ak_scan_summary *s
         return ak_report_write_jsonl(out, list, opts);
     case AK_FMT_SARIF:
         return ak_report_write_sarif(out, list, summary, opts);
+    case AK_FMT_GITLAB:
+        return ak_report_write_gitlab(out, list, summary, opts);
     }
     errno = EINVAL;
     return -1;

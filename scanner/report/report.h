@@ -5,9 +5,9 @@
  * hands them the final, sorted list), so the same list always gives byte-identical output.
  *
  * Secrets: the clear secret, security token and candidate secrets appear only in text and
- * JSON/JSONL output, and only when show_secrets is set. SARIF never carries them, even then: SARIF
- * files are made to be uploaded to third-party services. Every other format shows a redacted
- * preview (ak_redact) and a SHA-256.
+ * JSON/JSONL output, and only when show_secrets is set. SARIF and GitLab reports never carry them,
+ * even then: they are made to be uploaded to third-party services. Every other format shows a
+ * redacted preview (ak_redact) and a SHA-256.
  *
  * Untrusted strings (paths, commit metadata) are escaped the same way in every format: see
  * report/escape.h ("\xNN" for bytes that are not UTF-8; in text also for control characters).
@@ -24,9 +24,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum { AK_FMT_TEXT, AK_FMT_JSON, AK_FMT_JSONL, AK_FMT_SARIF } ak_format;
+typedef enum { AK_FMT_TEXT, AK_FMT_JSON, AK_FMT_JSONL, AK_FMT_SARIF, AK_FMT_GITLAB } ak_format;
 
-/* "text", "json", "jsonl" or "sarif" to its ak_format; -1 if unknown or NULL. */
+/* "text", "json", "jsonl", "sarif" or "gitlab" to its ak_format; -1 if unknown or NULL. */
 int ak_format_parse(const char *name);
 /* The name of a format; NULL when out of range. */
 const char *ak_format_name(ak_format format);
@@ -61,6 +61,7 @@ typedef struct ak_report_opts {
  *   json   a JSON array of finding objects (see report/json.h), indented, with a final newline
  *   jsonl  one compact finding object per line
  *   sarif  one SARIF 2.1.0 log with one run
+ *   gitlab GitLab's secret-detection report (schema 15.2.1), for `reports: secret_detection`
  */
 int ak_report_write(FILE *out, const ak_findings *findings, const ak_scan_summary *summary,
                     const ak_report_opts *opts);

@@ -32,7 +32,7 @@ typedef struct rule_table {
     size_t len, cap;
 } rule_table;
 
-static const char *kind_title(ak_kind kind)
+const char *ak_report_kind_title(ak_kind kind)
 {
     switch (kind) {
     case AK_KIND_ACCESS_KEY_PAIR:
@@ -123,7 +123,7 @@ static json_t *rule_properties(void)
 
 static json_t *rule_to_json(const sarif_rule *r)
 {
-    const char *title = r->name ? r->name : kind_title(r->kind);
+    const char *title = r->name ? r->name : ak_report_kind_title(r->kind);
     json_t *o = json_object();
     json_object_set_new(o, "id", ak_escape_json_string(r->id));
     json_object_set_new(o, "name", ak_escape_json_string(r->name ? r->name : r->id));
@@ -151,10 +151,10 @@ static void message_validation(ak_buf *b, const ak_validation *v)
     ak_buf_putc(b, '.');
 }
 
-static void result_message(ak_buf *b, const ak_finding *f)
+void ak_report_message(ak_buf *b, const ak_finding *f)
 {
     char preview[64];
-    ak_buf_printf(b, "%s found.", kind_title(f->kind));
+    ak_buf_printf(b, "%s found.", ak_report_kind_title(f->kind));
     if (f->access_key_id) {
         ak_buf_puts(b, " AccessKey ID: ");
         ak_escape_append(b, f->access_key_id, AK_ESC_TEXT);
@@ -231,7 +231,7 @@ static json_t *result_to_json(const ak_finding *f, const rule_table *rules)
 {
     const char *rule = finding_rule_id(f);
     ak_buf text = AK_BUF_INIT;
-    result_message(&text, f);
+    ak_report_message(&text, f);
     json_t *o = json_object();
     json_object_set_new(o, "ruleId", ak_escape_json_string(rule));
     json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_find(rules, rule)));

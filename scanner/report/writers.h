@@ -14,5 +14,13 @@ int ak_report_write_json(FILE *out, const ak_findings *findings, const ak_report
 int ak_report_write_jsonl(FILE *out, const ak_findings *findings, const ak_report_opts *opts);
 int ak_report_write_sarif(FILE *out, const ak_findings *findings, const ak_scan_summary *summary,
                           const ak_report_opts *opts);
+int ak_report_write_gitlab(FILE *out, const ak_findings *findings, const ak_scan_summary *summary,
+                           const ak_report_opts *opts);
+
+/* Shared by the reports made for code-hosting services (sarif.c): a kind's title ("Alibaba Cloud
+ * AccessKey pair"), and a one-paragraph message that never holds a secret (the ID, the redacted
+ * secret, the encoding, the commit, the verdict). */
+const char *ak_report_kind_title(ak_kind kind);
+void ak_report_message(ak_buf *b, const ak_finding *f);
 
 #endif

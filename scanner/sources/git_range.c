@@ -5,10 +5,10 @@
  * those trees are marked seen before the range is walked. Each new blob is scanned once and
  * attributed to the first range commit holding it, exactly as in a full history scan.
  *
- * BASE as hooks pass it: all zeros for a new branch (then the merge base with the default branch,
- * found through the remote-tracking refs, or on a server the branch HEAD names), and possibly an
- * object this clone never had (a shallow CI clone, a force push): then every commit reachable from
- * HEAD that is present is scanned, which is more than asked, never less.
+ * BASE as hooks pass it: all zeros for a new branch (then what no remote-tracking ref reaches, or
+ * on a server what no other branch reaches), and possibly a full id this clone never had (a
+ * shallow CI clone, a force push): then every commit reachable from HEAD that is present is
+ * scanned, which is more than asked, never less. A name that does not resolve is a typo: an error.
  */
 #include "sources/git_int.h"
 #include "util/log.h"
@@ -33,56 +33,74 @@ static int all_zero(const char *s)
     return *s && strspn(s, "0") == strlen(s);
 }
 
-/* The default branch's tip other than head itself: what a new branch forked from. */
-static int default_branch(git_repository *repo, const git_oid *head, git_oid *out, char **name)
+/* A full object id (what hooks and CI pass), as opposed to a name typed by a person. */
+static int full_id(const char *s)
 {
-    static const char *const cands[] = {"refs/remotes/origin/HEAD", "refs/remotes/origin/main",
-                                        "refs/remotes/origin/master"};
-    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
-        if (!git_reference_name_to_id(out, repo, cands[i]) && git_oid_cmp(out, head)) {
-            *name = ak_strdup(cands[i]);
-            return 0;
-        }
-    git_reference *h;
-    /* On a server (bare), HEAD names the default branch; its tip is not yet moved by the push. */
-    if (git_repository_is_bare(repo) && !git_repository_head(&h, repo)) {
-        int rc = git_oid_cmp(git_reference_target(h), head) ? 0 : -1;
-        *out = *git_reference_target(h);
-        *name = ak_strdup(git_reference_name(h));
-        git_reference_free(h);
-        if (!rc) return 0;
-        free(*name);
-        *name = NULL;
-    }
-    return -1;
+    size_t n = strspn(s, "0123456789abcdefABCDEF");
+    return !s[n] && (n == 40 || n == 64);
 }
 
-/* Finds BASE's commit; 0 and *have = 0 when the whole history of head is to be scanned. */
-static void resolve_base(git_repository *repo, const char *spec, const git_oid *head, git_oid *base,
-                         int *have)
+typedef struct bases {
+    git_oid *ids;
+    size_t len, cap;
+} bases;
+
+/* A tip hides commits from the range unless it already reaches head (the branch's own tracking
+ * ref in a CI clone says nothing about what is new). */
+static void add_base(git_repository *repo, const git_oid *head, const git_oid *tip, bases *b)
 {
-    *have = 0;
-    char hex[GIT_OID_HEXSZ + 1];
-    if (!all_zero(spec)) {
-        if (!resolve_commit(repo, spec, base)) {
-            *have = 1;
-            return;
+    if (!git_oid_cmp(tip, head) || git_graph_descendant_of(repo, tip, head) == 1) return;
+    AK_GROW(b->ids, b->cap, b->len);
+    b->ids[b->len++] = *tip;
+}
+
+/* A new branch: what no remote-tracking ref reaches (works in a single-branch clone as well as a
+ * full one); on a server (bare) what no other branch reaches, the pushed ref not yet moved. */
+static void new_branch_bases(git_repository *repo, const git_oid *head, bases *b)
+{
+    git_reference_iterator *it;
+    const char *glob = git_repository_is_bare(repo) ? "refs/heads/*" : "refs/remotes/*";
+    if (git_reference_iterator_glob_new(&it, repo, glob)) return;
+    git_reference *ref;
+    while (!git_reference_next(&ref, it)) {
+        git_reference *resolved;
+        if (!git_reference_resolve(&resolved, ref)) {
+            add_base(repo, head, git_reference_target(resolved), b);
+            git_reference_free(resolved);
         }
-        ak_warn("--range: base '%s' is not in this repository (a shallow clone, or history "
-                "rewritten by a force push): scanning every commit of the head that is present",
-                spec);
-        return;
+        git_reference_free(ref);
     }
-    git_oid tip;
-    char *name = NULL;
-    if (default_branch(repo, head, &tip, &name) || git_merge_base(base, repo, &tip, head)) {
-        ak_info("--range: new branch with no default branch to fork from: scanning all of it");
-    } else {
-        ak_info("--range: new branch: scanning from its merge base %s with %s",
-                git_oid_tostr(hex, sizeof hex, base), name);
-        *have = 1;
+    git_reference_iterator_free(it);
+    if (b->len)
+        ak_info("--range: new branch: scanning the commits no %s reaches",
+                git_repository_is_bare(repo) ? "other branch" : "remote-tracking ref");
+    else
+        ak_info("--range: new branch and nothing to compare it with: scanning all of it");
+}
+
+/* Finds what BASE stands for: the commits hidden from the range (none: the whole history of head
+ * is scanned). A name that does not resolve is an error; a full id that is absent is expected in
+ * shallow clones and after force pushes, and falls back to scanning more. */
+static int resolve_base(git_repository *repo, const char *spec, const git_oid *head, bases *b)
+{
+    if (all_zero(spec)) {
+        new_branch_bases(repo, head, b);
+        return 0;
     }
-    free(name);
+    git_oid base;
+    if (!resolve_commit(repo, spec, &base)) {
+        AK_GROW(b->ids, b->cap, b->len);
+        b->ids[b->len++] = base;
+        return 0;
+    }
+    if (!full_id(spec)) {
+        ak_error("--range: '%s' is not a commit in this repository: %s", spec, ak_git_errmsg());
+        return -1;
+    }
+    ak_warn("--range: base '%s' is not in this repository (a shallow clone, or history "
+            "rewritten by a force push): scanning every commit of the head that is present",
+            spec);
+    return 0;
 }
 
 static int parse_range(const char *range, char **base, char **head)
@@ -100,11 +118,11 @@ static int parse_range(const char *range, char **base, char **head)
 }
 
 /* Marks everything the base side already holds, then walks the range. */
-static void walk_range(ak_gwalk *w, const git_oid *head, const git_oid *base, int have_base)
+static void walk_range(ak_gwalk *w, const git_oid *head, const bases *b)
 {
     ak_oidset hidden = {0}, range = {0};
-    if (have_base) {
-        ak_gwalk_reach(w, base, &hidden);
+    if (b->len) {
+        for (size_t i = 0; i < b->len; i++) ak_gwalk_reach(w, &b->ids[i], &hidden);
         /* cleared again before `hidden` goes out of scope, at the end of this function */
         w->hidden = &hidden; // cppcheck-suppress autoVariables
         ak_gwalk_reach(w, head, &range);
@@ -128,29 +146,31 @@ static int scan_range(const ak_engine *engine, git_repository *repo, const char 
                       const char *head_s, const ak_git_opts *opts, ak_findings *out,
                       ak_scan_summary *sum)
 {
-    git_oid head, base;
-    int have_base;
+    git_oid head;
+    bases b = {0};
     if (resolve_commit(repo, head_s, &head)) {
         ak_error("--range: '%s' is not a commit in this repository: %s", head_s, ak_git_errmsg());
         return -1;
     }
-    resolve_base(repo, base_s, &head, &base, &have_base);
+    if (resolve_base(repo, base_s, &head, &b)) return -1;
     ak_gscan sc;
     uint32_t *ranks = NULL;
     ak_findings found = {0};
     if (ak_gscan_start(&sc, engine, repo, opts)) {
         ak_gscan_finish(&sc, out, &ranks, sum);
         free(ranks);
+        free(b.ids);
         return -1;
     }
     ak_gwalk w;
     ak_gwalk_init(&w, repo, &sc, opts, sum);
-    walk_range(&w, &head, &base, have_base);
+    walk_range(&w, &head, &b);
     int rc = ak_gscan_finish(&sc, &found, &ranks, sum);
     ak_git_attribute(repo, w.order, w.n_order, &found, ranks);
     ak_findings_move(out, &found);
     free(ranks);
     ak_gwalk_free(&w);
+    free(b.ids);
     return rc;
 }
 

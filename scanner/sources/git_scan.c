@@ -13,6 +13,7 @@
  */
 #include "sources/git_int.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/mem.h"
 
 #include <string.h>
@@ -77,6 +78,7 @@ static void scan_content(ak_gscan *s, ak_gworker *w, const char *hex, const char
     scan_bytes(s, w, &c, rank);
     w->sum.blobs++;
     w->sum.bytes += len;
+    ak_progress_add(1, len);
 }
 
 static void scan_blob(ak_gscan *s, ak_gworker *w, const gjob *j)
@@ -220,6 +222,7 @@ static void move_found(ak_gworker *w, ak_findings *out, uint32_t **ranks)
 static void scan_wanted(ak_gscan *s)
 {
     size_t n_tasks = ak_packs_plan(s->packs);
+    ak_progress_expect(s->n_wants);
     s->done = ak_calloc(s->n_wants ? s->n_wants : 1, 1);
     s->pool = ak_pool_new(s->n_workers, 1024, worker_fn, s);
     for (size_t t = 0; t < n_tasks; t++) {

@@ -7,6 +7,7 @@
 #include "sources/scan.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/progress.h"
 #include "util/pool.h"
 
 #include <dirent.h>
@@ -194,6 +195,7 @@ static int scan_stream(const ak_engine *e, const ak_scan_opts *o, worker *w, int
     }
     w->sum.files++;
     w->sum.bytes += total;
+    ak_progress_add(1, total);
     if (end < 0) return -2;
     if (expect == UINT64_MAX || total == expect) return 0;
     ak_buf_printf(err, "%s: %s while being read (%llu bytes when opened), not fully scanned",
@@ -262,6 +264,7 @@ static int scan_small(const ak_engine *e, const ak_scan_opts *o, worker *w, int 
     if ((size_t)n == SMALL_FILE) return 1;
     w->sum.files++;
     w->sum.bytes += w->buf.len;
+    ak_progress_add(1, w->buf.len);
     ak_chunk c = file_chunk(it, &w->buf);
     return ak_scan_buffer(e, w->scratch, &c, o->max_file_size, &w->found, err);
 }

@@ -80,3 +80,11 @@ const char *ak_buf_cstr(const ak_buf *b)
 {
     return b->data ? b->data : "";
 }
+
+int ak_buf_read_stream(ak_buf *b, FILE *f)
+{
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) ak_buf_append(b, chunk, n);
+    return ferror(f) ? -1 : 0;
+}

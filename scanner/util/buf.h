@@ -8,6 +8,7 @@
 #define AK_UTIL_BUF_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +36,7 @@ void ak_buf_free(ak_buf *b);
 char *ak_buf_detach(ak_buf *b);
 /* Empty string when nothing was appended yet, so callers never see NULL. */
 const char *ak_buf_cstr(const ak_buf *b);
+/* Appends everything left in f; -1 on a read error (errno set). */
+int ak_buf_read_stream(ak_buf *b, FILE *f);
 
 #endif

@@ -1,5 +1,6 @@
 /* Logging: see log.h. */
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@ ak_log_level ak_log_get_level(void)
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
     pthread_mutex_lock(&lock);
+    ak_progress_erase();
     fprintf(stderr, "akhound: %s", prefix);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
