@@ -167,7 +167,8 @@ static int setup_easy(ak_client *c, slot *s, ak_buf *err)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "akhound/" AK_VERSION);
+    curl_easy_setopt(e, CURLOPT_USERAGENT,
+                     c->o.user_agent ? c->o.user_agent : "akhound/" AK_VERSION);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);

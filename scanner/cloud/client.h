@@ -42,10 +42,11 @@ typedef struct ak_client_opts {
     unsigned concurrency; /* requests in flight at most */
     unsigned timeout_ms;  /* per attempt, whole transfer */
     unsigned connect_timeout_ms;
-    unsigned max_retries; /* attempts = 1 + max_retries */
-    unsigned backoff_ms;  /* first retry delay; doubles each time, with jitter */
-    unsigned max_body;    /* response bodies larger than this are an error */
-    ak_sig_version sig;   /* V1 (HMAC-SHA1) or V3 (ACS3-HMAC-SHA256) */
+    unsigned max_retries;   /* attempts = 1 + max_retries */
+    unsigned backoff_ms;    /* first retry delay; doubles each time, with jitter */
+    unsigned max_body;      /* response bodies larger than this are an error */
+    ak_sig_version sig;     /* V1 (HMAC-SHA1) or V3 (ACS3-HMAC-SHA256) */
+    const char *user_agent; /* NULL: "akhound/VERSION" */
 } ak_client_opts;
 
 /* concurrency 16, timeout 10 s, connect 5 s, 3 retries, backoff 200 ms, 1 MiB bodies, V1. */

@@ -18,6 +18,10 @@ would. Control endpoints under /_emulator/ read the state and counters and confi
   POST /_emulator/clock           {"skew_seconds": N} shift the emulator's clock
 
 A user with "deny_actions": [ACTION, ...] in the state gets 403 NoPermission for those actions.
+Behaviours the reference marks "not confirmed" are chosen by the state's "behaviour" object:
+  never_used: "empty" (default) | "absent" | "null"   LastUsedDate of a key never used
+  sts_last_used: true (default) | false               whether STS calls update a key's last use
+ActionTrail events record the caller's User-Agent.
 
 Faults (PUT /_emulator/faults or --faults JSON): {"latency_ms": 20, "tls_handshake_delay_ms": 0,
  "rules": [{"kind": K, "after": 0, "count": 1, "action": "GetCallerIdentity", ...}]} with kind
@@ -164,6 +168,11 @@ class State:
         self.d = d
         self.key_index = {k["id"]: k for k in d["access_keys"]}
         self.user_index = {(u["account"], u["name"]): u for u in d["users"]}
+
+    def behaviour(self, name, default):
+        """Where the reference marks a behaviour "not confirmed", the state's "behaviour" object
+        chooses it, so akhound can be tested against each possibility."""
+        return self.d.get("behaviour", {}).get(name, default)
 
     def account(self, acc_id):
         for a in self.d["accounts"]:
@@ -367,10 +376,24 @@ def h_ims_get_user(st, caller, params):
     return {"User": user_json(st, u, True)}
 
 
+def last_used_json(st, k, ims):
+    """How a key that was never used is reported is not confirmed: behaviour "never_used" picks
+    an empty LastUsedDate ("empty", the default), no LastUsedDate field ("absent") or null."""
+    out = {"LastUsedDate": k.get("last_used", "")}
+    if ims:
+        out["ServiceName"] = k.get("last_used_service", "")
+    if not out["LastUsedDate"]:
+        shape = st.behaviour("never_used", "empty")
+        if shape == "absent":
+            del out["LastUsedDate"]
+        elif shape == "null":
+            out["LastUsedDate"] = None
+    return {"AccessKeyLastUsed": out}
+
+
 def h_ims_last_used(st, caller, params):
     k = key_of_user(st, ims_target(st, caller, params), need(params, "UserAccessKeyId"), caller["account"])
-    return {"AccessKeyLastUsed": {"LastUsedDate": k.get("last_used", ""),
-                                  "ServiceName": k.get("last_used_service", "")}}
+    return last_used_json(st, k, True)
 
 
 def h_ims_list_keys(st, caller, params):
@@ -453,7 +476,7 @@ def h_ram_delete_key(st, caller, params):
 def h_ram_last_used(st, caller, params):
     u = st.user(caller["account"], name=need(params, "UserName"))
     k = key_of_user(st, u, need(params, "UserAccessKeyId"), caller["account"])
-    return {"AccessKeyLastUsed": {"LastUsedDate": k.get("last_used", "")}}
+    return last_used_json(st, k, False)
 
 
 def h_ram_mfa(st, caller, params):
@@ -788,11 +811,13 @@ class Emulator:
         self.check_nonce(key_id, hdr["x-acs-signature-nonce"])
         return caller, hdr["x-acs-action"], hdr["x-acs-version"]
 
-    def record(self, caller, product, action, params, key_id):
-        """What the real cloud remembers of a successful call: last use and an audit event."""
+    def record(self, caller, product, action, params, key_id, agent):
+        """What the real cloud remembers of a successful call: last use and an audit event.
+        Whether STS calls update a key's last use is not confirmed: behaviour "sts_last_used"
+        (default true) chooses."""
         k = caller.get("key")
         now = iso_now()
-        if k is not None:
+        if k is not None and (product != "sts" or self.state.behaviour("sts_last_used", True)):
             k["last_used"] = now
             k["last_used_service"] = PRODUCTS[product][2]
         if product == "actiontrail":
@@ -806,7 +831,7 @@ class Emulator:
             "eventType": "ApiCall", "eventVersion": "1", "apiVersion": PRODUCTS[product][0],
             "eventRW": "Write" if HANDLERS.get((product, action), (None, False))[1] else "Read",
             "requestParameters": {k2: v for k2, v in params.items() if k2 not in SIGN_PARAMS},
-            "sourceIpAddress": "127.0.0.1", "userAgent": "emulator", "userIdentity": ident})
+            "sourceIpAddress": "127.0.0.1", "userAgent": agent, "userIdentity": ident})
 
 
 SIGN_PARAMS = {"AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce",
@@ -985,7 +1010,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if product != "sts" and (denied_by_policy(st, caller) or denied_action(st, caller, action)):
                     raise ApiError(403, "NoPermission", "You are not authorized to do this action.")
                 out = HANDLERS[(product, action)][0](st, caller, p)
-                self.emu.record(caller, product, action, p, key_id)
+                self.emu.record(caller, product, action, p, key_id, self.headers.get("User-Agent") or "")
         except ApiError as e:
             return self.send_error_body(product, e)
         out["RequestId"] = request_id()
