@@ -4,7 +4,8 @@
  * write them; FILE or stdin). Options and wiring only; the workflow is in scanner/respond/.
  *
  * Exit codes: 0 every key handled (or nothing to do), 1 a dry run with actions not yet applied,
- * 2 any failure (a key's step, bad input lines, setup).
+ * 2 any failure or incomplete evidence (a key's step, a needed read that failed or was refused,
+ * bad input lines, setup).
  */
 #include "cli/cli.h"
 #include "report/json.h"
@@ -25,41 +26,43 @@ typedef struct ropts {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: akhound respond [options] [FILE]\n"
-            "\n"
-            "Plans the handling of the leaked AccessKeys in FILE (validated findings, JSONL or a\n"
-            "JSON array; default stdin), per key: resolve the owner, read the last use, then\n"
-            "disable an unused RAM-user key, contain a key in use with a Deny policy, or notify\n"
-            "only (root-account, other-account or unresolved keys). Dry run unless --apply.\n"
-            "Uses the responder's credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/"
-            "_SECURITY_TOKEN,\nthen ~/.aliyun/config.json), never the leaked keys.\n"
-            "\n"
-            "options:\n"
-            "  --apply                carry out the plan (default: print it, change nothing)\n"
-            "  --delete-unused        delete unused keys after disabling them (irreversible)\n"
-            "  --unused-days N        not used for N days counts as unused (default 30)\n"
-            "  --evidence-days N      ActionTrail look-back (default 7)\n"
-            "  --policy-name NAME     Deny policy name (default " AK_RESPOND_POLICY_NAME ")\n"
-            "  --ledger PATH          state database (default ~/.local/state/akhound/ledger.db)\n"
-            "  --audit-log PATH       JSON-lines audit log (default: audit.jsonl beside the "
-            "ledger)\n"
-            "  --notify-webhook URL   POST a JSON notice per key\n"
-            "  --webhook-format FMT   auto (default), generic, slack, dingtalk\n"
-            "  --notify-smtp URL      smtp://host:port or smtps://host:port (SMTP login from\n"
-            "                         $AKHOUND_SMTP_USER, $AKHOUND_SMTP_PASSWORD)\n"
-            "  --notify-to ADDR       mail recipient (repeatable)\n"
-            "  --notify-from ADDR     mail sender (default akhound@localhost)\n"
-            "  --region REGION        ActionTrail region (default cn-hangzhou)\n"
-            "  --ca-file FILE         also trust this CA (PEM); also $AKHOUND_CA_FILE\n"
-            "  --timeout MS           per attempt (default 10000)\n"
-            "  --retries N            on throttling, 5xx and network errors (default 3)\n"
-            "  --format FMT           text (default) or json\n"
-            "  -o, --output FILE      write the plan/report there\n"
-            "  -q, --quiet / -v, --verbose\n"
-            "  -h, --help\n"
-            "\n"
-            "exit: 0 all handled or nothing to do, 1 dry run with actions to apply, 2 failure\n");
+    fprintf(
+        out,
+        "usage: akhound respond [options] [FILE]\n"
+        "\n"
+        "Plans the handling of the leaked AccessKeys in FILE (validated findings, JSONL or a\n"
+        "JSON array; default stdin), per key: resolve the owner, read the last use, then\n"
+        "disable a RAM-user key proven unused, contain any other with a Deny policy, or notify\n"
+        "only (root-account, other-account or unresolved keys). Dry run unless --apply.\n"
+        "Uses the responder's credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/"
+        "_SECURITY_TOKEN,\nthen ~/.aliyun/config.json), never the leaked keys.\n"
+        "\n"
+        "options:\n"
+        "  --apply                carry out the plan (default: print it, change nothing)\n"
+        "  --delete-unused        delete unused keys after disabling them (irreversible)\n"
+        "  --unused-days N        not used for N days counts as unused (default 30)\n"
+        "  --evidence-days N      ActionTrail look-back (default and minimum: --unused-days)\n"
+        "  --policy-name NAME     Deny policy name (default " AK_RESPOND_POLICY_NAME ")\n"
+        "  --ledger PATH          state database (default ~/.local/state/akhound/ledger.db)\n"
+        "  --audit-log PATH       JSON-lines audit log (default: audit.jsonl beside the "
+        "ledger)\n"
+        "  --notify-webhook URL   POST a JSON notice per key\n"
+        "  --webhook-format FMT   auto (default), generic, slack, dingtalk\n"
+        "  --notify-smtp URL      smtp://host:port or smtps://host:port (SMTP login from\n"
+        "                         $AKHOUND_SMTP_USER, $AKHOUND_SMTP_PASSWORD)\n"
+        "  --notify-to ADDR       mail recipient (repeatable)\n"
+        "  --notify-from ADDR     mail sender (default akhound@localhost)\n"
+        "  --region REGION        ActionTrail region (default cn-hangzhou)\n"
+        "  --ca-file FILE         also trust this CA (PEM); also $AKHOUND_CA_FILE\n"
+        "  --timeout MS           per attempt (default 10000)\n"
+        "  --retries N            on throttling, 5xx and network errors (default 3)\n"
+        "  --format FMT           text (default) or json\n"
+        "  -o, --output FILE      write the plan/report there\n"
+        "  -q, --quiet / -v, --verbose\n"
+        "  -h, --help\n"
+        "\n"
+        "exit: 0 all handled or nothing to do, 1 dry run with actions to apply, 2 failure or\n"
+        "      a needed read failed (keys then contained, not disabled)\n");
 }
 
 enum {
@@ -273,7 +276,9 @@ int cmd_respond(int argc, char **argv)
         ak_error("respond: %s", ak_buf_cstr(&err));
         rc = AK_EXIT_ERROR;
     } else {
-        rc = res.failed || bad ? AK_EXIT_ERROR : res.pending ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+        rc = res.failed || res.incomplete || bad ? AK_EXIT_ERROR
+             : res.pending                       ? AK_EXIT_FINDINGS
+                                                 : AK_EXIT_CLEAN;
         if (write_report(&o, report) < 0) rc = AK_EXIT_ERROR;
     }
     json_decref(report);

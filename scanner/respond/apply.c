@@ -70,6 +70,12 @@ static const char *key_status(step_ctx *s, const char *step, ak_buf *why)
 
 static int step_disable(step_ctx *s)
 {
+    const char *was =
+        json_string_value(json_object_get(json_object_get(s->k->facts, "key"), "status"));
+    if (was && !strcmp(was, "Inactive")) { /* read when the plan was made, in this run */
+        ak_buf_puts(s->detail, "already inactive: no change made");
+        return 0;
+    }
     if (s->recheck) {
         const char *st = key_status(s, "disable", s->detail);
         if (!st) return -1;
@@ -344,7 +350,9 @@ static int do_step(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int 
 void ak_apply_key(ak_rctx *c, ak_rkey *k)
 {
     const char *names[8];
-    size_t n = ak_plan_steps(c->o, k->decision, names);
+    json_t *usage = json_object_get(k->facts, "usage");
+    size_t n = ak_plan_steps(c->o, k->decision,
+                             usage && !json_is_true(json_object_get(usage, "in_use")), names);
     json_t *steps = json_array();
     json_object_set_new(k->entry, "steps", steps);
     int pending = 0, skip = k->failed;

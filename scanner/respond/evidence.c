@@ -1,10 +1,12 @@
 /*
- * Evidence for the humans who take over: what ActionTrail recorded for calls made with the key
- * (LookupEvents filtered by EventAccessKeyId over the last --evidence-days), and whether the
- * key's user can log on to the console and has MFA. Evidence informs, it does not gate: a read
- * that fails is noted in the facts ("error") and the workflow goes on. The one exception is that
- * calls other than STS GetCallerIdentity within the unused window count as use (plan.c).
+ * Evidence: what ActionTrail recorded for calls made with the key (LookupEvents filtered by
+ * EventAccessKeyId, over the unused window or --evidence-days if longer), and whether the key's
+ * user can log on to the console and has MFA. ActionTrail can prove use, never non-use: calls in
+ * the unused window count as use, except akhound's own validations (STS GetCallerIdentity with
+ * akhound's validation User-Agent). A failed ActionTrail read is noted ("error") and makes the key
+ * count as in use (usage.c); the MFA and console reads only inform.
  */
+#include "cloud/validate.h"
 #include "respond/respond_int.h"
 #include "util/mem.h"
 #include "util/clock.h"
@@ -16,6 +18,11 @@
 
 #define MAX_PAGES 10
 #define MAX_LISTED 20
+
+unsigned ak_respond_evidence_days(const ak_respond_opts *o)
+{
+    return o->evidence_days > o->unused_days ? o->evidence_days : o->unused_days;
+}
 
 static void add_unique(json_t *arr, const char *s)
 {
@@ -49,7 +56,9 @@ static void summarize(summary *s, json_t *events)
             if (!s->first[0] || strcmp(t, s->first) < 0) strcpy(s->first, t);
             if (!s->last[0] || strcmp(t, s->last) > 0) strcpy(s->last, t);
         }
-        int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts");
+        const char *ua = json_string_value(json_object_get(e, "userAgent"));
+        int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts") &&
+                   ua && !strncmp(ua, AK_VALIDATE_USER_AGENT, strlen(AK_VALIDATE_USER_AGENT));
         if (!self && ak_respond_parse_time(t) >= s->used_since) s->other++;
     }
 }
@@ -58,7 +67,7 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
 {
     char start[21], end[21], max[] = "50";
     time_t now = time(NULL);
-    ak_iso8601(start, now - (time_t)c->o->evidence_days * 86400);
+    ak_iso8601(start, now - (time_t)ak_respond_evidence_days(c->o) * 86400);
     ak_iso8601(end, now);
     summary s = {.names = json_array(), .ips = json_array()};
     s.used_since = (long long)now - (long long)c->o->unused_days * 86400;
@@ -77,8 +86,10 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
         int rc = ak_rcall(c, k->key_id, "evidence", 0, &call, calls);
         free(token);
         token = NULL;
-        if (rc != AK_RCALL_OK) {
-            error = ak_rcall_error(&call);
+        if (rc != AK_RCALL_OK || !json_is_array(json_object_get(call.body, "Events"))) {
+            error = rc != AK_RCALL_OK
+                        ? ak_rcall_error(&call)
+                        : ak_strdup("ActionTrail LookupEvents: no Events in the answer");
         } else {
             summarize(&s, json_object_get(call.body, "Events"));
             const char *next = json_string_value(json_object_get(call.body, "NextToken"));
@@ -88,10 +99,11 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
         if (!token) break;
     }
     free(token);
-    json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:s?, s:s?}", "days",
-                           (int)c->o->evidence_days, "events", (json_int_t)s.count, "other_calls",
-                           (json_int_t)s.other, "event_names", s.names, "source_ips", s.ips,
-                           "first", s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
+    json_t *ev =
+        json_pack("{s:i, s:I, s:I, s:o, s:o, s:s?, s:s?}", "days",
+                  (int)ak_respond_evidence_days(c->o), "events", (json_int_t)s.count, "other_calls",
+                  (json_int_t)s.other, "event_names", s.names, "source_ips", s.ips, "first",
+                  s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
     if (error) json_object_set_new(ev, "error", json_string(error));
     free(error);
     return ev;

@@ -205,9 +205,16 @@ void ak_notify_text(ak_buf *b, const json_t *e)
     ak_buf_printf(b, "akhound: leaked Alibaba Cloud AccessKey %s\n", sget(e, "key_id"));
     ak_buf_puts(b, "Owner: ");
     text_owner(b, json_object_get(facts, "owner"));
-    ak_buf_printf(b, "\nValidation: %s\nDecision: %s\nFound at:\n",
+    ak_buf_printf(b, "\nValidation: %s\nDecision: %s",
                   sget(e, "validation") ? sget(e, "validation") : "not validated",
                   sget(e, "decision") ? sget(e, "decision") : "-");
+    const json_t *usage = json_object_get(facts, "usage");
+    if (sget(e, "decision") && !strcmp(sget(e, "decision"), "contain"))
+        ak_buf_printf(b, " (not disabled, treated as in use: %s)", sget(usage, "reason"));
+    if (json_is_true(json_object_get(usage, "incomplete")))
+        ak_buf_puts(b,
+                    "\nIncomplete: a needed read failed; run akhound respond again once it works");
+    ak_buf_puts(b, "\nFound at:\n");
     text_locations(b, json_object_get(e, "locations"));
     ak_buf_puts(b, "What akhound did:\n");
     text_steps(b, json_object_get(e, "steps"));

@@ -17,7 +17,7 @@ void ak_respond_opts_default(ak_respond_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->unused_days = 30;
-    o->evidence_days = 7;
+    o->evidence_days = 0; /* the unused window */
     o->policy_name = AK_RESPOND_POLICY_NAME;
     o->mail_from = "akhound@localhost";
     o->timeout_ms = 10000;
@@ -51,11 +51,30 @@ static ak_rkey *key_for(keyset *ks, const char *id)
     return k;
 }
 
+/* Records a validation of ours (once per checked_at and read). */
+static void add_self(ak_rkey *k, const char *checked_at, const char *read_at, const char *before)
+{
+    for (size_t i = 0; i < k->n_self; i++) {
+        ak_self_use *s = &k->self[i];
+        if (strcmp(s->checked_at, checked_at)) continue;
+        if (!read_at || (s->read_at && !strcmp(s->read_at, read_at))) return;
+        if (!s->read_at) { /* the same validation, now with its read */
+            *s = (ak_self_use){checked_at, read_at, before};
+            return;
+        }
+    }
+    k->self = ak_realloc(k->self, (k->n_self + 1) * sizeof *k->self);
+    k->self[k->n_self++] = (ak_self_use){checked_at, read_at, before};
+}
+
 static void add_finding(ak_rkey *k, const ak_finding *f)
 {
     k->f = ak_realloc(k->f, (k->n_f + 1) * sizeof *k->f);
     k->f[k->n_f++] = f;
     const ak_validation *v = f->validation;
+    if (v && v->checked_at && *v->checked_at)
+        add_self(k, v->checked_at, v->lu_source ? v->lu_read_at : NULL,
+                 v->lu_source ? v->lu_date : NULL);
     if (v && (!k->val || verdict_rank(v->status) > verdict_rank(k->val->status))) k->val = v;
     if (v && v->checked_at && *v->checked_at &&
         (!k->first_validated_at || strcmp(v->checked_at, k->first_validated_at) < 0)) {
@@ -153,6 +172,29 @@ static const char *decision_name(const char *s)
     return NULL;
 }
 
+/*
+ * An earlier decision stands unless it may be acted on again: a key is only ever disabled or
+ * deleted on a fresh read of its last use, so a "disable" whose action steps are not all done is
+ * decided afresh, and so is any decision taken while a needed read had failed.
+ */
+static int reusable(ak_rctx *c, const char *key_id, const char *decision, json_t *facts)
+{
+    json_t *usage = json_object_get(facts, "usage");
+    if (json_is_true(json_object_get(usage, "incomplete"))) return 0;
+    if (strcmp(decision, "disable")) return 1;
+    const char *names[8];
+    size_t n =
+        ak_plan_steps(c->o, decision, !json_is_true(json_object_get(usage, "in_use")), names);
+    for (size_t i = 0; i < n; i++) {
+        ak_step_status st = AK_STEP_NONE;
+        ak_buf err = AK_BUF_INIT;
+        int rc = ak_ledger_step_get(c->ledger, key_id, names[i], &st, &err);
+        ak_buf_free(&err);
+        if (strncmp(names[i], "notify", 6) && (rc < 0 || st != AK_STEP_DONE)) return 0;
+    }
+    return 1;
+}
+
 /* Takes an earlier run's decision and facts; 1 when there was one. */
 static int from_ledger(ak_rctx *c, ak_rkey *k, ak_buf *err)
 {
@@ -165,13 +207,17 @@ static int from_ledger(ak_rctx *c, ak_rkey *k, ak_buf *err)
         k->first_validated_at = ak_strdup(lk.first_validated_at);
         json_object_set_new(k->entry, "first_validated_at", json_string(lk.first_validated_at));
     }
+    if (k->first_validated_at) add_self(k, k->first_validated_at, NULL, NULL);
     json_t *facts = lk.facts ? json_loads(lk.facts, 0, NULL) : NULL;
-    if (decision_name(lk.decision) && json_is_object(facts)) {
+    if (decision_name(lk.decision) && json_is_object(facts) &&
+        reusable(c, k->key_id, lk.decision, facts)) {
         k->decision = decision_name(lk.decision);
         k->facts = facts;
         facts = NULL;
         found = 1;
         json_object_set_new(k->entry, "decided_by_earlier_run", json_true());
+    } else if (json_is_object(facts)) {
+        k->earlier_owner = json_incref(json_object_get(facts, "owner"));
     }
     json_decref(facts);
     ak_ledger_key_free(&lk);
@@ -243,6 +289,7 @@ static void handle_key(ak_rctx *c, ak_rkey *k, ak_respond_result *res, ak_buf *s
         ak_apply_key(c, k);
     }
     long pending = (long)json_integer_value(json_object_get(k->entry, "pending_steps"));
+    if (k->incomplete) res->incomplete++;
     if (k->failed)
         res->failed++;
     else if (pending)
@@ -282,15 +329,18 @@ static int setup(ak_rctx *c, ak_credentials *cr, char **ledger_path, ak_buf *err
 
 static json_t *summary_json(const ak_respond_result *r, size_t skipped)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "keys", (json_int_t)r->keys, "done",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "keys", (json_int_t)r->keys, "done",
                      (json_int_t)r->done, "pending", (json_int_t)r->pending, "failed",
-                     (json_int_t)r->failed, "findings_without_key_id", (json_int_t)skipped);
+                     (json_int_t)r->failed, "incomplete", (json_int_t)r->incomplete,
+                     "findings_without_key_id", (json_int_t)skipped);
 }
 
 static void teardown(ak_rctx *c, keyset *ks)
 {
     for (size_t i = 0; i < ks->len; i++) {
         free(ks->items[i].f);
+        free(ks->items[i].self);
+        json_decref(ks->items[i].earlier_owner);
         free(ks->items[i].first_validated_at);
         json_decref(ks->items[i].facts);
     }
