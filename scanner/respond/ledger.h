@@ -87,6 +87,9 @@ int ak_ledger_call_log(ak_ledger *l, const ak_ledger_call *c, ak_buf *err);
 /* Number of calls logged for a key and action (for tests and the summary). */
 long ak_ledger_call_count(ak_ledger *l, const char *key_id, const char *action);
 
+/* RequestId of the latest successful call of action for the key, or NULL (caller frees). */
+char *ak_ledger_request_id(ak_ledger *l, const char *key_id, const char *action);
+
 const char *ak_step_status_name(ak_step_status s);
 
 #endif

@@ -28,6 +28,8 @@ Faults (PUT /_emulator/faults or --faults JSON): {"latency_ms": 20, "tls_handsha
  throttle (retry_after_ms), status (status, code), reset, truncate (body cut, connection closed),
  truncate_json (complete response, cut JSON), malformed (not JSON), hang (ms).
  A rule applies to matching requests after letting `after` through, `count` times (-1: always).
+ With "after_effect": true the call is carried out first and only its answer is faulty (a lost
+ reply to a write).
 
 Usage:
   emulator.py serve --state FILE [--port 0] [--port-file FILE] [--cert PEM --key PEM] [--faults J]
@@ -811,7 +813,7 @@ class Emulator:
         self.check_nonce(key_id, hdr["x-acs-signature-nonce"])
         return caller, hdr["x-acs-action"], hdr["x-acs-version"]
 
-    def record(self, caller, product, action, params, key_id, agent):
+    def record(self, caller, product, action, params, key_id, agent, rid):
         """What the real cloud remembers of a successful call: last use and an audit event.
         Whether STS calls update a key's last use is not confirmed: behaviour "sts_last_used"
         (default true) chooses."""
@@ -826,7 +828,7 @@ class Emulator:
                  "accountId": caller["account"], "accessKeyId": key_id,
                  "userName": caller.get("user") or ("root" if caller["kind"] == "root" else "")}
         self.state.d["events"].append({
-            "eventId": str(uuid.uuid4()), "eventName": action, "eventTime": now,
+            "eventId": str(uuid.uuid4()), "eventName": action, "eventTime": now, "requestId": rid,
             "eventSource": PRODUCTS[product][1], "serviceName": PRODUCTS[product][2],
             "eventType": "ApiCall", "eventVersion": "1", "apiVersion": PRODUCTS[product][0],
             "eventRW": "Write" if HANDLERS.get((product, action), (None, False))[1] else "Read",
@@ -995,8 +997,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if latency:
             time.sleep(latency / 1000.0)
         f = self.emu.faults.pick(action, key_id)
-        if f and self.apply_fault(f, product):
+        if f and not f.get("after_effect") and self.apply_fault(f, product):
             return
+        rid = request_id()
         try:
             if v3:
                 caller, action, version = self.emu.auth_v3(method, path or "/", query, self.headers.items(), auth, body)
@@ -1010,10 +1013,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if product != "sts" and (denied_by_policy(st, caller) or denied_action(st, caller, action)):
                     raise ApiError(403, "NoPermission", "You are not authorized to do this action.")
                 out = HANDLERS[(product, action)][0](st, caller, p)
-                self.emu.record(caller, product, action, p, key_id, self.headers.get("User-Agent") or "")
+                self.emu.record(caller, product, action, p, key_id, self.headers.get("User-Agent") or "", rid)
         except ApiError as e:
             return self.send_error_body(product, e)
-        out["RequestId"] = request_id()
+        if f and f.get("after_effect") and self.apply_fault(f, product):
+            return  # the call took effect, its answer is lost
+        out["RequestId"] = rid
         self.send_json(200, out)
 
 
