@@ -381,9 +381,11 @@ static void ledger_err(ak_rkey *k, ak_buf *err)
     ak_buf_reset(err);
 }
 
-/* Runs or plans one step; returns 0, or -1 when it failed. */
+/* Runs or plans one step; returns 0, or -1 when it failed. *acted is set when an action step was
+ * carried out in this run: then the notices go out again, so a later run's deletion or late
+ * success is announced like the first run's actions. */
 static int do_step(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int skip_actions,
-                   int *pending)
+                   int *pending, int *acted)
 {
     ak_buf err = AK_BUF_INIT, detail = AK_BUF_INIT;
     ak_step_status st = AK_STEP_NONE;
@@ -391,6 +393,7 @@ static int do_step(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int 
     json_t *j = json_pack("{s:s}", "step", name);
     json_array_append_new(steps, j);
     int notify = !strncmp(name, "notify", 6), rc = 0;
+    if (st == AK_STEP_DONE && notify && *acted && c->o->apply) st = AK_STEP_NONE;
     if (st == AK_STEP_DONE) {
         json_object_set_new(j, "status", json_string("done"));
         json_object_set_new(j, "note", json_string("done by an earlier run"));
@@ -401,6 +404,7 @@ static int do_step(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int 
     } else {
         json_t *calls = json_array();
         json_object_set_new(j, "calls", calls);
+        if (!notify) *acted = 1;
         if (ak_ledger_step_begin(c->ledger, k->key_id, name, &err) < 0) ledger_err(k, &err);
         step_ctx s = {c, k, name, calls, &detail, st == AK_STEP_STARTED, NULL};
         rc = run_step(name, &s);
@@ -425,12 +429,13 @@ void ak_apply_key(ak_rctx *c, ak_rkey *k)
                              usage && !json_is_true(json_object_get(usage, "in_use")), names);
     json_t *steps = json_array();
     json_object_set_new(k->entry, "steps", steps);
-    int pending = 0, skip = k->failed;
+    int pending = 0, skip = k->failed, acted = 0;
     for (size_t i = 0; i < n; i++) {
         /* The notice must list the outcome of every action step, so it is composed now. */
         if (!strncmp(names[i], "notify", 6))
             json_object_set_new(k->entry, "todo", ak_plan_todo(k, c->o));
-        if (do_step(c, k, names[i], steps, skip, &pending) < 0 && strncmp(names[i], "notify", 6))
+        if (do_step(c, k, names[i], steps, skip, &pending, &acted) < 0 &&
+            strncmp(names[i], "notify", 6))
             skip = 1;
     }
     json_object_set_new(k->entry, "pending_steps", json_integer(pending));

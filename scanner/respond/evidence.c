@@ -33,9 +33,45 @@ static void add_unique(json_t *arr, const char *s)
     json_array_append_new(arr, json_string(s));
 }
 
+/* Write events that leave an attacker a way back in (seed step 3). */
+static const char *const footholds[] = {
+    "CreateUser",         "CreateAccessKey",     "CreateLoginProfile",
+    "UpdateLoginProfile", "AttachPolicyToUser",  "AttachPolicyToGroup",
+    "AttachPolicyToRole", "CreatePolicyVersion", "SetDefaultPolicyVersion",
+    "CreateRole",         "UpdateRole",
+};
+
+static int is_foothold(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof footholds / sizeof *footholds; i++)
+        if (!strcmp(name, footholds[i])) return 1;
+    return 0;
+}
+
+static const char *param_of(json_t *e, const char *where, const char *name)
+{
+    return json_string_value(json_object_get(json_object_get(e, where), name));
+}
+
+/* One foothold event: what, when, from where, and the user or key it created. The new key's ID
+ * is read from responseElements.AccessKey.AccessKeyId (its shape in real ActionTrail events is not
+ * confirmed; without it the user is still listed). */
+static json_t *foothold_json(json_t *e, const char *name)
+{
+    json_t *resp = json_object_get(e, "responseElements");
+    const char *key =
+        json_string_value(json_object_get(json_object_get(resp, "AccessKey"), "AccessKeyId"));
+    return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "event", name, "time",
+                     json_string_value(json_object_get(e, "eventTime")), "source_ip",
+                     json_string_value(json_object_get(e, "sourceIpAddress")), "user_name",
+                     param_of(e, "requestParameters", "UserName"), "policy_name",
+                     param_of(e, "requestParameters", "PolicyName"), "role_name",
+                     param_of(e, "requestParameters", "RoleName"), "access_key_id", key);
+}
+
 typedef struct summary {
     long count, other;
-    json_t *names, *ips;
+    json_t *names, *ips, *footholds;
     char first[32], last[32];
     long long used_since;
 } summary;
@@ -60,6 +96,8 @@ static void summarize(summary *s, json_t *events)
         int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts") &&
                    ua && !strncmp(ua, AK_VALIDATE_USER_AGENT, strlen(AK_VALIDATE_USER_AGENT));
         if (!self && ak_respond_parse_time(t) >= s->used_since) s->other++;
+        if (is_foothold(name) && json_array_size(s->footholds) < MAX_LISTED)
+            json_array_append_new(s->footholds, foothold_json(e, name));
     }
 }
 
@@ -69,7 +107,7 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
     time_t now = time(NULL);
     ak_iso8601(start, now - (time_t)ak_respond_evidence_days(c->o) * 86400);
     ak_iso8601(end, now);
-    summary s = {.names = json_array(), .ips = json_array()};
+    summary s = {.names = json_array(), .ips = json_array(), .footholds = json_array()};
     s.used_since = (long long)now - (long long)c->o->unused_days * 86400;
     char *token = NULL, *error = NULL;
     for (int page = 0; page < MAX_PAGES; page++) {
@@ -99,11 +137,11 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
         if (!token) break;
     }
     free(token);
-    json_t *ev =
-        json_pack("{s:i, s:I, s:I, s:o, s:o, s:s?, s:s?}", "days",
-                  (int)ak_respond_evidence_days(c->o), "events", (json_int_t)s.count, "other_calls",
-                  (json_int_t)s.other, "event_names", s.names, "source_ips", s.ips, "first",
-                  s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
+    json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?}", "days",
+                           (int)ak_respond_evidence_days(c->o), "events", (json_int_t)s.count,
+                           "other_calls", (json_int_t)s.other, "event_names", s.names, "source_ips",
+                           s.ips, "footholds", s.footholds, "first", s.first[0] ? s.first : NULL,
+                           "last", s.last[0] ? s.last : NULL);
     if (error) json_object_set_new(ev, "error", json_string(error));
     free(error);
     return ev;

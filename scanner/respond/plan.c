@@ -7,6 +7,7 @@
  * one to contain); a failed usage read makes the key "in use" and the run incomplete.
  */
 #include "respond/respond_int.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
@@ -183,6 +184,36 @@ static void decide_usage(ak_rctx *c, ak_rkey *k)
     k->decision = inactive || !u.in_use ? "disable" : "contain";
 }
 
+/* A root key: only ActionTrail can say when it was last used (GetAccessKeyLastUsedInfo), and it
+ * can prove use but not non-use, so the answer is "yes" or "unknown". Informs the notice only. */
+static void root_usage(ak_rctx *c, ak_rkey *k, json_t *calls)
+{
+    ak_param p[] = {{"AccessKey", k->key_id}};
+    ak_call call = {.product = AK_PRODUCT_ACTIONTRAIL,
+                    .action = "GetAccessKeyLastUsedInfo",
+                    .params = p,
+                    .n_params = 1};
+    char date[21] = "";
+    if (ak_rcall(c, k->key_id, "last_used", 0, &call, calls) == AK_RCALL_OK) {
+        json_int_t ms = json_integer_value(json_object_get(call.body, "UsedTimestamp"));
+        if (ms > 0) ak_iso8601(date, (time_t)(ms / 1000));
+    }
+    ak_call_clear(&call);
+    long long t = ak_respond_parse_time(date),
+              window = (long long)time(NULL) - c->o->unused_days * 86400LL;
+    long trail = (long)json_integer_value(
+        json_object_get(json_object_get(k->facts, "evidence"), "other_calls"));
+    int used = trail > 0 || t >= window;
+    json_object_set_new(
+        k->facts, "last_used",
+        json_pack("{s:s?, s:s}", "date", *date ? date : NULL, "source", "actiontrail"));
+    json_object_set_new(
+        k->facts, "usage",
+        json_pack("{s:o, s:s}", "in_use", used ? json_true() : json_null(), "reason",
+                  used ? "ActionTrail shows use within the unused window"
+                       : "ActionTrail shows no use, but it cannot prove non-use (OSS, SLS)"));
+}
+
 void ak_plan_key(ak_rctx *c, ak_rkey *k)
 {
     k->facts = json_object();
@@ -213,6 +244,7 @@ void ak_plan_key(ak_rctx *c, ak_rkey *k)
         return;
     }
     if (user || !strcmp(kind, "root")) ak_evidence_gather(c, k);
+    if (!strcmp(kind, "root")) root_usage(c, k, calls);
     if (!user) {
         k->decision = "notify";
         return;

@@ -30,7 +30,10 @@ static void render_facts(ak_buf *b, const json_t *facts)
     if (lu) ak_buf_printf(b, "  last used: %s\n", s_(lu, "date"));
     if (u)
         ak_buf_printf(b, "  in use: %s (%s)\n",
-                      json_is_true(json_object_get(u, "in_use")) ? "yes" : "no", s_(u, "reason"));
+                      json_is_true(json_object_get(u, "in_use"))   ? "yes"
+                      : json_is_null(json_object_get(u, "in_use")) ? "unknown"
+                                                                   : "no",
+                      s_(u, "reason"));
     const json_t *ev = json_object_get(facts, "evidence");
     if (ev)
         ak_buf_printf(b, "  ActionTrail: %lld event(s) in %lld days%s%s\n",

@@ -28,6 +28,8 @@ void ak_respond_opts_default(ak_respond_opts *o)
 typedef struct keyset {
     ak_rkey *items;
     size_t len, cap;
+    char **owned; /* IDs of keys found as footholds (not in any finding) */
+    size_t n_owned;
 } keyset;
 
 /* Which verdict wins when findings of one key disagree: the one that allows acting first. */
@@ -40,10 +42,17 @@ static int verdict_rank(ak_val_status s)
     return (unsigned)s <= AK_VAL_UNKNOWN ? rank[s] : 0;
 }
 
-static ak_rkey *key_for(keyset *ks, const char *id)
+static ak_rkey *find_key(keyset *ks, const char *id)
 {
     for (size_t i = 0; i < ks->len; i++)
         if (!strcmp(ks->items[i].key_id, id)) return &ks->items[i];
+    return NULL;
+}
+
+static ak_rkey *key_for(keyset *ks, const char *id)
+{
+    ak_rkey *found = find_key(ks, id);
+    if (found) return found;
     AK_GROW(ks->items, ks->cap, ks->len + 1);
     ak_rkey *k = &ks->items[ks->len++];
     memset(k, 0, sizeof *k);
@@ -138,10 +147,11 @@ static json_t *entry_new(const ak_rkey *k)
 {
     json_t *locs = json_array();
     for (size_t i = 0; i < k->n_f; i++) json_array_append_new(locs, location_json(k->f[i]));
-    return json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:[]}", "key_id", k->key_id, "validation",
+    return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:[]}", "key_id", k->key_id, "validation",
                      k->val ? ak_val_status_name(k->val->status) : NULL, "secret_sha256",
                      k->secret_sha256[0] ? k->secret_sha256 : NULL, "first_validated_at",
-                     k->first_validated_at, "locations", locs, "read_calls");
+                     k->first_validated_at, "created_with", k->created_with, "locations", locs,
+                     "read_calls");
 }
 
 /* The responder's own identity: which account "ours" is. */
@@ -299,6 +309,24 @@ static void handle_key(ak_rctx *c, ak_rkey *k, ak_respond_result *res, ak_buf *s
     ak_buf_free(&err);
 }
 
+/* AccessKeys that ActionTrail shows created with key i become keys of this run too: the same
+ * fail-safe rule then contains them (seed step 3). */
+static void add_created_keys(keyset *ks, size_t i)
+{
+    json_t *fh = json_object_get(json_object_get(ks->items[i].facts, "evidence"), "footholds");
+    size_t j;
+    json_t *e;
+    AK_JSON_EACH(fh, j, e)
+    {
+        const char *id = json_string_value(json_object_get(e, "access_key_id"));
+        if (!id || !*id || find_key(ks, id)) continue;
+        ks->owned = ak_realloc(ks->owned, (ks->n_owned + 1) * sizeof *ks->owned);
+        ks->owned[ks->n_owned] = ak_strdup(id);
+        ak_rkey *k = key_for(ks, ks->owned[ks->n_owned++]);
+        k->created_with = ks->items[i].key_id;
+    }
+}
+
 static int setup(ak_rctx *c, ak_credentials *cr, char **ledger_path, ak_buf *err)
 {
     const ak_respond_opts *o = c->o;
@@ -345,6 +373,8 @@ static void teardown(ak_rctx *c, keyset *ks)
         json_decref(ks->items[i].facts);
     }
     free(ks->items);
+    for (size_t i = 0; i < ks->n_owned; i++) free(ks->owned[i]);
+    free(ks->owned);
     free(c->secrets);
     free(c->account_id);
     free(c->arn);
@@ -374,7 +404,9 @@ int ak_respond_run(const ak_findings *findings, const ak_respond_opts *opts, jso
         json_array_append_new(keys, ks.items[i].entry);
         handle_key(&c, &ks.items[i], res, err);
         if (!c.account_id && err->len) rc = -1; /* the responder itself does not work */
+        add_created_keys(&ks, i);
     }
+    res->keys = ks.len;
     if (rc == 0)
         *report = json_pack("{s:s, s:{s:s?, s:s?, s:s?}, s:s?, s:o, s:o}", "mode",
                             opts->apply ? "apply" : "dry-run", "responder", "account_id",

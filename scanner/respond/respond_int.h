@@ -49,6 +49,7 @@ typedef struct ak_rkey {
     const char *decision;     /* none, disable, contain, notify */
     json_t *entry;            /* this key's object in the report (borrowed from it) */
     json_t *earlier_owner;    /* the owner an earlier run resolved, when deciding afresh */
+    const char *created_with; /* found as a foothold: the leaked key that created it */
     ak_self_use *self;        /* our validations of the key (strings borrowed) */
     size_t n_self;
     int failed;
