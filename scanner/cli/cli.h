@@ -13,6 +13,7 @@ enum { AK_EXIT_CLEAN = 0, AK_EXIT_FINDINGS = 1, AK_EXIT_ERROR = 2, AK_EXIT_LIVE 
 int cmd_scan(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_respond(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
 int cmd_org(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

@@ -296,6 +296,30 @@ static int step_attach(step_ctx *s)
     return 0;
 }
 
+/* Rotation's last step: the Deny policy comes off only once the old key is deleted (rotate.c). */
+static int step_detach(step_ctx *s)
+{
+    const char *user = owner_str(s->k, "user_name");
+    int a = is_attached(s);
+    if (a <= 0) {
+        if (a == 0) ak_buf_puts(s->detail, "not attached");
+        return a;
+    }
+    ak_param p[] = {
+        {"PolicyType", "Custom"}, {"PolicyName", s->c->o->policy_name}, {"UserName", user}};
+    ak_call cl = {
+        .product = AK_PRODUCT_RAM, .action = "DetachPolicyFromUser", .params = p, .n_params = 3};
+    int rc = ak_rcall(s->c, s->k->key_id, "detach", 1, &cl, s->calls);
+    int gone = rc == AK_RCALL_FAILED ? !is_attached(s) : 0;
+    if (gone || (rc == AK_RCALL_API_ERROR && !strcmp(cl.code, "EntityNotExist.User.Policy"))) {
+        ak_call_clear(&cl);
+        return took_effect(s, "DetachPolicyFromUser", "UserName", user, "detached");
+    }
+    if (rc != AK_RCALL_OK) return fail_with(s, &cl);
+    ak_call_clear(&cl);
+    return 0;
+}
+
 static int step_notify(step_ctx *s, int email)
 {
     int rc =
@@ -316,6 +340,7 @@ static int run_step(const char *name, step_ctx *s)
     if (!strcmp(name, "delete")) return step_delete(s);
     if (!strcmp(name, "policy")) return step_policy(s);
     if (!strcmp(name, "attach")) return step_attach(s);
+    if (!strcmp(name, "detach")) return step_detach(s);
     return step_notify(s, !strcmp(name, "notify_email"));
 }
 
@@ -337,6 +362,9 @@ static const char *would_do(const ak_rctx *c, const ak_rkey *k, const char *name
                       o->policy_name);
     else if (!strcmp(name, "attach"))
         ak_buf_printf(b, "ram:AttachPolicyToUser PolicyType=Custom PolicyName=%s UserName=%s",
+                      o->policy_name, owner_str(k, "user_name"));
+    else if (!strcmp(name, "detach"))
+        ak_buf_printf(b, "ram:DetachPolicyFromUser PolicyType=Custom PolicyName=%s UserName=%s",
                       o->policy_name, owner_str(k, "user_name"));
     else if (!strcmp(name, "notify_webhook"))
         ak_buf_printf(b, "POST the notice to the webhook");
@@ -455,4 +483,10 @@ void ak_apply_key(ak_rctx *c, ak_rkey *k)
     json_object_set_new(k->entry, "todo", ak_plan_todo(k, c->o));
     json_object_set_new(k->entry, "state",
                         json_string(c->o->apply ? state_of(k, steps, k->failed) : "planned"));
+}
+
+int ak_apply_one(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int *pending)
+{
+    int acted = 0;
+    return do_step(c, k, name, steps, 0, pending, &acted);
 }

@@ -101,14 +101,15 @@ static void summarize(summary *s, json_t *events)
     }
 }
 
-static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
+/* Events made with the key from `from` on; those from `used_since` on count as use. */
+static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls, time_t from, time_t used_since)
 {
     char start[21], end[21], max[] = "50";
     time_t now = time(NULL);
-    ak_iso8601(start, now - (time_t)ak_respond_evidence_days(c->o) * 86400);
+    ak_iso8601(start, from);
     ak_iso8601(end, now);
     summary s = {.names = json_array(), .ips = json_array(), .footholds = json_array()};
-    s.used_since = (long long)now - (long long)c->o->unused_days * 86400;
+    s.used_since = (long long)used_since;
     char *token = NULL, *error = NULL;
     for (int page = 0; page < MAX_PAGES; page++) {
         ak_param p[] = {{"LookupAttribute.1.Key", "EventAccessKeyId"},
@@ -138,10 +139,10 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
     }
     free(token);
     json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?}", "days",
-                           (int)ak_respond_evidence_days(c->o), "events", (json_int_t)s.count,
-                           "other_calls", (json_int_t)s.other, "event_names", s.names, "source_ips",
-                           s.ips, "footholds", s.footholds, "first", s.first[0] ? s.first : NULL,
-                           "last", s.last[0] ? s.last : NULL);
+                           (json_int_t)((now - from + 86399) / 86400), "events",
+                           (json_int_t)s.count, "other_calls", (json_int_t)s.other, "event_names",
+                           s.names, "source_ips", s.ips, "footholds", s.footholds, "first",
+                           s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
     if (error) json_object_set_new(ev, "error", json_string(error));
     free(error);
     return ev;
@@ -175,7 +176,11 @@ static int user_flag(ak_rctx *c, ak_rkey *k, const char *action, const char *abs
 void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
 {
     json_t *calls = json_object_get(k->entry, "read_calls");
-    json_object_set_new(k->facts, "evidence", lookup_events(c, k, calls));
+    time_t now = time(NULL);
+    json_object_set_new(k->facts, "evidence",
+                        lookup_events(c, k, calls,
+                                      now - (time_t)ak_respond_evidence_days(c->o) * 86400,
+                                      now - (time_t)c->o->unused_days * 86400));
     const char *kind =
         json_string_value(json_object_get(json_object_get(k->facts, "owner"), "kind"));
     if (strcmp(kind, "ram_user")) return;
@@ -186,4 +191,10 @@ void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
     json_object_set_new(user, "mfa", mfa < 0 ? json_null() : json_boolean(mfa));
     json_object_set_new(user, "console_login", console < 0 ? json_null() : json_boolean(console));
     json_object_set_new(k->facts, "user", user);
+}
+
+void ak_evidence_trail(ak_rctx *c, ak_rkey *k, time_t since)
+{
+    json_object_set_new(k->facts, "evidence",
+                        lookup_events(c, k, json_object_get(k->entry, "read_calls"), since, since));
 }

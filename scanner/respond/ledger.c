@@ -338,3 +338,24 @@ char *ak_ledger_request_id(ak_ledger *l, const char *key_id, const char *action)
     ak_buf_free(&err);
     return out;
 }
+
+int ak_ledger_step_info(ak_ledger *l, const char *key_id, const char *step, char **detail,
+                        char **started_at, ak_buf *err)
+{
+    *detail = *started_at = NULL;
+    if (!l) return 0;
+    sqlite3_stmt *st;
+    const char *v[] = {key_id, step};
+    if (prepare(l, &st, "SELECT detail, started_at FROM steps WHERE key_id = ?1 AND step = ?2", v,
+                2, err) < 0)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        *detail = d ? ak_strdup(d) : NULL;
+        *started_at = t ? ak_strdup(t) : NULL;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(l, err, "read");
+}

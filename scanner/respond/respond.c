@@ -234,7 +234,7 @@ static int from_ledger(ak_rctx *c, ak_rkey *k, ak_buf *err)
     return found;
 }
 
-static int ensure_identity(ak_rctx *c, ak_buf *err)
+int ak_rctx_identity(ak_rctx *c, ak_buf *err)
 {
     return c->account_id ? 0 : whoami(c, err);
 }
@@ -279,7 +279,7 @@ static void handle_key(ak_rctx *c, ak_rkey *k, ak_respond_result *res, ak_buf *s
     int known = k->failed ? -1 : from_ledger(c, k, &err);
     if (known < 0) k->failed = 1;
     if (known == 0) {
-        if (ensure_identity(c, setup_err) < 0) {
+        if (ak_rctx_identity(c, setup_err) < 0) {
             k->failed = 1;
             ak_buf_free(&err);
             return;
@@ -327,9 +327,13 @@ static void add_created_keys(keyset *ks, size_t i)
     }
 }
 
-static int setup(ak_rctx *c, ak_credentials *cr, char **ledger_path, ak_buf *err)
+int ak_rctx_open(ak_rctx *c, const ak_respond_opts *o, ak_credentials *cr, char **ledger_path,
+                 ak_buf *err)
 {
-    const ak_respond_opts *o = c->o;
+    c->o = o;
+    c->crash_after = -1;
+    const char *crash = getenv("AKHOUND_TEST_CRASH_AFTER");
+    if (crash && *crash) c->crash_after = atol(crash);
     if (ak_credentials_load(cr, err) < 0) return -1;
     c->cred = (ak_cred){cr->access_key_id, cr->secret, cr->security_token};
     ak_client_opts co;
@@ -363,6 +367,16 @@ static json_t *summary_json(const ak_respond_result *r, size_t skipped)
                      "findings_without_key_id", (json_int_t)skipped);
 }
 
+void ak_rctx_close(ak_rctx *c)
+{
+    free(c->secrets);
+    free(c->account_id);
+    free(c->arn);
+    ak_client_free(c->client);
+    ak_ledger_close(c->ledger);
+    ak_audit_close(c->audit);
+}
+
 static void teardown(ak_rctx *c, keyset *ks)
 {
     for (size_t i = 0; i < ks->len; i++) {
@@ -375,20 +389,13 @@ static void teardown(ak_rctx *c, keyset *ks)
     free(ks->items);
     for (size_t i = 0; i < ks->n_owned; i++) free(ks->owned[i]);
     free(ks->owned);
-    free(c->secrets);
-    free(c->account_id);
-    free(c->arn);
-    ak_client_free(c->client);
-    ak_ledger_close(c->ledger);
-    ak_audit_close(c->audit);
+    ak_rctx_close(c);
 }
 
 int ak_respond_run(const ak_findings *findings, const ak_respond_opts *opts, json_t **report,
                    ak_respond_result *res, ak_buf *err)
 {
     ak_rctx c = {.o = opts, .crash_after = -1};
-    const char *crash = getenv("AKHOUND_TEST_CRASH_AFTER");
-    if (crash && *crash) c.crash_after = atol(crash);
     memset(res, 0, sizeof *res);
     *report = NULL;
     keyset ks = {0};
@@ -397,7 +404,7 @@ int ak_respond_run(const ak_findings *findings, const ak_respond_opts *opts, jso
     res->keys = ks.len;
     ak_credentials cr = {0};
     char *ledger_path = NULL;
-    int rc = ks.len ? setup(&c, &cr, &ledger_path, err) : 0;
+    int rc = ks.len ? ak_rctx_open(&c, opts, &cr, &ledger_path, err) : 0;
     json_t *keys = json_array();
     for (size_t i = 0; rc == 0 && i < ks.len; i++) {
         ks.items[i].entry = entry_new(&ks.items[i]);

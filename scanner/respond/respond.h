@@ -72,6 +72,22 @@ typedef struct ak_respond_result {
 int ak_respond_run(const ak_findings *findings, const ak_respond_opts *opts, json_t **report,
                    ak_respond_result *res, ak_buf *err);
 
+typedef struct ak_rotate_opts {
+    int finish;                 /* rotate --finish: retire the old key */
+    int delete_old;             /* --finish --delete: delete it, then detach the Deny policy */
+    int force;                  /* --finish despite use of the old key a human has judged */
+    const char *secret_file;    /* the new secret goes here (created 0600, never overwritten) */
+    const char *secret_command; /* ... or to this command's stdin */
+} ak_rotate_opts;
+
+/*
+ * `akhound rotate KEY` / `rotate --finish KEY` (rotate.c) with the respond options ro (apply,
+ * ledger, audit log, policy name, transport). *report receives the outcome (no secret). Returns 0
+ * done, 1 planned (dry run), 2 stopped (the reason in report.stopped), -1 setup failure (err).
+ */
+int ak_rotate_run(const char *key_id, const ak_respond_opts *ro, const ak_rotate_opts *o,
+                  json_t **report, ak_buf *err);
+
 /* Text rendering of a report for humans. */
 void ak_respond_render_text(ak_buf *out, const json_t *report);
 

@@ -6,11 +6,13 @@
 #define AK_RESPOND_INT_H
 
 #include "cloud/client.h"
+#include "cloud/credentials.h"
 #include "respond/audit.h"
 #include "respond/ledger.h"
 #include "respond/respond.h"
 
 #include <jansson.h>
+#include <time.h>
 
 /* Iterates a JSON array (NULL or not an array: no iteration). Defined here rather than using
  * jansson's json_array_foreach so that cppcheck, which does not read system headers, knows it. */
@@ -56,6 +58,14 @@ typedef struct ak_rkey {
     int incomplete; /* a needed read failed: decided as in use, the run is incomplete */
 } ak_rkey;
 
+/* Sets up a run: the responder's credentials into *cr, the client, the ledger (read-only in a dry
+ * run) and, with o->apply, the audit log. 0, or -1 with the reason in err. */
+int ak_rctx_open(ak_rctx *c, const ak_respond_opts *o, ak_credentials *cr, char **ledger_path,
+                 ak_buf *err);
+void ak_rctx_close(ak_rctx *c);
+/* The responder's own account and ARN (STS GetCallerIdentity), once. 0 or -1 with err. */
+int ak_rctx_identity(ak_rctx *c, ak_buf *err);
+
 /* Outcome of ak_rcall. */
 enum { AK_RCALL_OK = 0, AK_RCALL_API_ERROR = 1, AK_RCALL_FAILED = -1 };
 
@@ -82,11 +92,17 @@ size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, int deletab
 /* Runs (apply) or lists (dry run) the steps of one key into k->entry. */
 void ak_apply_key(ak_rctx *c, ak_rkey *k);
 
+/* Runs or plans one named step of k (bracketed in the ledger) into steps; 0 or -1 (failed). */
+int ak_apply_one(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int *pending);
+
 /* ActionTrail look-back: the unused window, or --evidence-days when longer. */
 unsigned ak_respond_evidence_days(const ak_respond_opts *o);
 
 /* ActionTrail events made with the key and MFA of its user, into facts. */
 void ak_evidence_gather(ak_rctx *c, ak_rkey *k);
+
+/* ActionTrail events made with the key since `since` (all count as use) into facts.evidence. */
+void ak_evidence_trail(ak_rctx *c, ak_rkey *k, time_t since);
 
 /* What a human must still do for a key, given its facts, decision and steps (a JSON array). */
 json_t *ak_plan_todo(const ak_rkey *k, const ak_respond_opts *o);

@@ -414,6 +414,35 @@ def h_ims_delete_key(st, caller, params):
     return {}
 
 
+ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def random_text(n):
+    return "".join(ALNUM[b % len(ALNUM)] for b in os.urandom(n))
+
+
+def create_key(st, caller, user):
+    """RAM allows two AccessKeys per user. The secret is shown in this answer only."""
+    if user is None:
+        raise ApiError(404, "EntityNotExist.User", "The user does not exist.")
+    if len(user_keys(st, caller["account"], user)) >= 2:
+        raise ApiError(409, "LimitExceeded.User.AccessKey", "The count of access keys of the user exceeds the limit.")
+    k = {"id": "LT" + "AI" + random_text(20), "secret": random_text(30), "account": caller["account"],
+         "user": user["name"], "status": "Active", "created": iso_now()}
+    st.d["access_keys"].append(k)
+    st.key_index[k["id"]] = k
+    return {"AccessKey": {"AccessKeyId": k["id"], "AccessKeySecret": k["secret"], "Status": "Active",
+                          "CreateDate": k["created"]}}
+
+
+def h_ims_create_key(st, caller, params):
+    return create_key(st, caller, ims_target(st, caller, params))
+
+
+def h_ram_create_key(st, caller, params):
+    return create_key(st, caller, ram_target(st, caller, params))
+
+
 def mfa_json(u, ims):
     m = u.get("mfa")
     if not m:
@@ -667,6 +696,8 @@ HANDLERS = {
     ("ims", "ListAccessKeys"): (h_ims_list_keys, False),
     ("ims", "UpdateAccessKey"): (h_ims_update_key, True),
     ("ims", "DeleteAccessKey"): (h_ims_delete_key, True),
+    ("ims", "CreateAccessKey"): (h_ims_create_key, True),
+    ("ram", "CreateAccessKey"): (h_ram_create_key, True),
     ("ims", "GetUserMFAInfo"): (h_ims_mfa, False),
     ("ims", "GetLoginProfile"): (h_ims_login, False),
     ("ram", "GetUser"): (h_ram_get_user, False),
@@ -813,7 +844,7 @@ class Emulator:
         self.check_nonce(key_id, hdr["x-acs-signature-nonce"])
         return caller, hdr["x-acs-action"], hdr["x-acs-version"]
 
-    def record(self, caller, product, action, params, key_id, agent, rid):
+    def record(self, caller, product, action, params, key_id, agent, rid, out):
         """What the real cloud remembers of a successful call: last use and an audit event.
         Whether STS calls update a key's last use is not confirmed: behaviour "sts_last_used"
         (default true) chooses."""
@@ -833,6 +864,8 @@ class Emulator:
             "eventType": "ApiCall", "eventVersion": "1", "apiVersion": PRODUCTS[product][0],
             "eventRW": "Write" if HANDLERS.get((product, action), (None, False))[1] else "Read",
             "requestParameters": {k2: v for k2, v in params.items() if k2 not in SIGN_PARAMS},
+            "responseElements": {"AccessKey": {n: v for n, v in out["AccessKey"].items()
+                                               if n != "AccessKeySecret"}} if "AccessKey" in out else {},
             "sourceIpAddress": "127.0.0.1", "userAgent": agent, "userIdentity": ident})
 
 
@@ -1013,7 +1046,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if product != "sts" and (denied_by_policy(st, caller) or denied_action(st, caller, action)):
                     raise ApiError(403, "NoPermission", "You are not authorized to do this action.")
                 out = HANDLERS[(product, action)][0](st, caller, p)
-                self.emu.record(caller, product, action, p, key_id, self.headers.get("User-Agent") or "", rid)
+                self.emu.record(caller, product, action, p, key_id, self.headers.get("User-Agent") or "", rid, out)
         except ApiError as e:
             return self.send_error_body(product, e)
         if f and f.get("after_effect") and self.apply_fault(f, product):

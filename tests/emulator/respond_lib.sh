@@ -9,6 +9,7 @@
 # id_line ID [CHECKED_AT STATUS [ACCOUNT TYPE ARN]]  one JSONL finding holding only an ID
 # emu_py EXPR       evaluates a Python expression over the emulator state `s`, prints the result
 # resp_writes       count of state-changing RAM/IMS calls the emulator served, as JSON by action
+#                   (CreateAccessKey included)
 
 iso_ago() { date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ; }
 
@@ -86,7 +87,7 @@ resp_writes() {
   emu_ctl GET counters | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["by_action"]
-w = ["UpdateAccessKey", "DeleteAccessKey", "CreatePolicy", "CreatePolicyVersion", "AttachPolicyToUser", "DetachPolicyFromUser"]
+w = ["UpdateAccessKey", "DeleteAccessKey", "CreatePolicy", "CreatePolicyVersion", "AttachPolicyToUser", "DetachPolicyFromUser", "CreateAccessKey"]
 print(json.dumps({a: d.get(a, 0) for a in w if d.get(a, 0)}, sort_keys=True))'
 }
 
@@ -99,7 +100,7 @@ base = sys.argv[1] + "/_emulator/"
 s = json.load(urllib.request.urlopen(base + "state"))
 d = json.load(urllib.request.urlopen(base + "counters"))["by_action"]
 names = ["UpdateAccessKey", "DeleteAccessKey", "CreatePolicy", "CreatePolicyVersion",
-         "AttachPolicyToUser", "DetachPolicyFromUser"]
+         "AttachPolicyToUser", "DetachPolicyFromUser", "CreateAccessKey"]
 w = json.dumps({a: d.get(a, 0) for a in names if d.get(a, 0)}, sort_keys=True)
 status = lambda kid: ([k.get("status") for k in s["access_keys"] if k["id"] == kid] or ["absent"])[0]
 pol = lambda user: [a["name"] for u in s["users"] if u["name"] == user for a in u["policies"]]
