@@ -21,6 +21,8 @@ A user with "deny_actions": [ACTION, ...] in the state gets 403 NoPermission for
 Behaviours the reference marks "not confirmed" are chosen by the state's "behaviour" object:
   never_used: "empty" (default) | "absent" | "null"   LastUsedDate of a key never used
   sts_last_used: true (default) | false               whether STS calls update a key's last use
+  trail_response_elements: true (default) | false     whether events hold responseElements (the
+                                                      new AccessKeyId of CreateAccessKey)
 ActionTrail events record the caller's User-Agent.
 
 Faults (PUT /_emulator/faults or --faults JSON): {"latency_ms": 20, "tls_handshake_delay_ms": 0,
@@ -865,7 +867,8 @@ class Emulator:
             "eventRW": "Write" if HANDLERS.get((product, action), (None, False))[1] else "Read",
             "requestParameters": {k2: v for k2, v in params.items() if k2 not in SIGN_PARAMS},
             "responseElements": {"AccessKey": {n: v for n, v in out["AccessKey"].items()
-                                               if n != "AccessKeySecret"}} if "AccessKey" in out else {},
+                                               if n != "AccessKeySecret"}}
+            if "AccessKey" in out and self.state.behaviour("trail_response_elements", True) else {},
             "sourceIpAddress": "127.0.0.1", "userAgent": agent, "userIdentity": ident})
 
 

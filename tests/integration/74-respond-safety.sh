@@ -122,6 +122,18 @@ for shape in empty absent null; do
   [ "$(emu_q "status('$KU_ID')")" = absent ] || fail "$shape: KU is $(emu_q "status('$KU_ID')")"
   [ "$(resp_writes)" = '{"DeleteAccessKey": 1, "UpdateAccessKey": 1}' ] || fail "$shape: writes $(resp_writes)"
 done
+# Whether STS calls update a key's last use is not confirmed: if they do not, plain validation
+# leaves nothing to discount and a key never used is disabled as before.
+rm -rf "$TMP/home"
+state_edit "s['behaviour'] = {'sts_last_used': False}"
+emu_reset "$TMP/x.state.json"
+finding_line access_key_pair "$KU_ID" "$KU_SECRET" >"$TMP/kup.jsonl"
+run validate "$TMP/kup.jsonl"
+expect_rc 3
+echo "$OUT" >"$TMP/kuv.jsonl"
+run respond --apply --format json "$TMP/kuv.jsonl"
+expect_rc 0
+[ "$(emu_q "status('$KU_ID')")" = Inactive ] || fail "sts_last_used off: KU is $(emu_q "status('$KU_ID')")"
 rm -rf "$TMP/home"
 state_edit "key('$KU_ID')['created'] = '$(iso_ago 86400)'"
 emu_reset "$TMP/x.state.json"
