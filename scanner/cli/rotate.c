@@ -40,30 +40,16 @@ static void usage(FILE *out)
             "  --force                with --finish: go on although the old key was used since\n"
             "                         (after a human judged that use)\n"
             "  --policy-name NAME     Deny policy name (default " AK_RESPOND_POLICY_NAME ")\n"
-            "  --ledger PATH / --audit-log PATH   as for akhound respond\n"
-            "  --region R, --ca-file FILE, --timeout MS, --retries N\n"
+            "  --ledger PATH, --audit-log PATH, --notify-webhook URL, --webhook-format F,\n"
+            "  --notify-smtp URL, --notify-to A, --notify-from A, --region R, --ca-file FILE,\n"
+            "  --timeout MS, --retries N   as for akhound respond (a notice per run that acts)\n"
             "  --format text|json, -o FILE, -q, -v, -h\n"
             "\n"
             "exit: 0 done, 1 dry run with steps to apply, 2 stopped (the reason is printed) or\n"
             "      error\n");
 }
 
-enum {
-    O_APPLY = 256,
-    O_FINISH,
-    O_DELETE,
-    O_FORCE,
-    O_SFILE,
-    O_SCMD,
-    O_POLICY,
-    O_LEDGER,
-    O_AUDIT,
-    O_REGION,
-    O_CA,
-    O_TIMEOUT,
-    O_RETRIES,
-    O_FORMAT,
-};
+enum { O_APPLY = 256, O_FINISH, O_DELETE, O_FORCE, O_SFILE, O_SCMD, O_FORMAT };
 
 static const struct option longopts[] = {
     {"apply", no_argument, NULL, O_APPLY},
@@ -72,13 +58,7 @@ static const struct option longopts[] = {
     {"force", no_argument, NULL, O_FORCE},
     {"secret-file", required_argument, NULL, O_SFILE},
     {"secret-command", required_argument, NULL, O_SCMD},
-    {"policy-name", required_argument, NULL, O_POLICY},
-    {"ledger", required_argument, NULL, O_LEDGER},
-    {"audit-log", required_argument, NULL, O_AUDIT},
-    {"region", required_argument, NULL, O_REGION},
-    {"ca-file", required_argument, NULL, O_CA},
-    {"timeout", required_argument, NULL, O_TIMEOUT},
-    {"retries", required_argument, NULL, O_RETRIES},
+    AK_RESPOND_SHARED_OPTIONS,
     {"format", required_argument, NULL, O_FORMAT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
@@ -90,67 +70,34 @@ static const struct option longopts[] = {
 static int parse_one(void *ctx, int c, const char *arg)
 {
     rtopts *o = ctx;
-    switch (c) {
-    case O_APPLY:
+    if (c == O_APPLY)
         o->r.apply = 1;
-        break;
-    case O_FINISH:
+    else if (c == O_FINISH)
         o->o.finish = 1;
-        break;
-    case O_DELETE:
+    else if (c == O_DELETE)
         o->o.delete_old = 1;
-        break;
-    case O_FORCE:
+    else if (c == O_FORCE)
         o->o.force = 1;
-        break;
-    case O_SFILE:
+    else if (c == O_SFILE)
         o->o.secret_file = arg;
-        break;
-    case O_SCMD:
+    else if (c == O_SCMD)
         o->o.secret_command = arg;
-        break;
-    case O_POLICY:
-        o->r.policy_name = arg;
-        break;
-    case O_LEDGER:
-        o->r.ledger_path = arg;
-        break;
-    case O_AUDIT:
-        o->r.audit_path = arg;
-        break;
-    case O_REGION:
-        o->r.region = arg;
-        break;
-    case O_CA:
-        o->r.ca_file = arg;
-        break;
-    case 'o':
+    else if (c == 'o')
         o->output = arg;
-        break;
-    case 'q':
+    else if (c == 'q')
         ak_log_set_level(AK_LOG_QUIET);
-        break;
-    case 'v':
+    else if (c == 'v')
         ak_log_set_level(ak_log_get_level() + 1);
-        break;
-    case O_TIMEOUT:
-        if (ak_cli_parse_uint(arg, 1, 3600000, &o->r.timeout_ms) < 0)
-            return ak_cli_usage_error("rotate", "--timeout wants milliseconds, not '%s'", arg);
-        break;
-    case O_RETRIES:
-        if (ak_cli_parse_uint(arg, 0, 20, &o->r.max_retries) < 0)
-            return ak_cli_usage_error("rotate", "--retries wants 0..20, not '%s'", arg);
-        break;
-    case O_FORMAT:
+    else if (c == 'h') {
+        usage(stdout);
+        return AK_EXIT_CLEAN;
+    } else if (c == O_FORMAT) {
         if (strcmp(arg, "text") && strcmp(arg, "json"))
             return ak_cli_usage_error("rotate", "--format is text or json");
         o->json = !strcmp(arg, "json");
-        break;
-    case 'h':
-        usage(stdout);
-        return AK_EXIT_CLEAN;
-    default:
-        return ak_cli_usage_error("rotate", "unknown option");
+    } else {
+        int rc = ak_cli_respond_option("rotate", &o->r, c, arg);
+        return rc == -2 ? ak_cli_usage_error("rotate", "unknown option") : rc;
     }
     return -1;
 }
@@ -164,7 +111,7 @@ static int check_args(const rtopts *o)
     if (!o->o.finish && !!o->o.secret_file == !!o->o.secret_command)
         return ak_cli_usage_error("rotate", "name where the new secret goes: --secret-file PATH "
                                             "or --secret-command CMD (one of them)");
-    return -1;
+    return ak_cli_respond_check("rotate", &o->r);
 }
 
 static void render(FILE *out, const json_t *r)

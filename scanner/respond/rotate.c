@@ -397,6 +397,39 @@ static void finish(rot *r)
                          r->old_id, r->c->o->policy_name, r->new_id));
 }
 
+/* A run that changed something tells the humans, like respond does (webhook and/or mail). */
+static void notify(rot *r)
+{
+    size_t i;
+    json_t *s;
+    int acted = 0;
+    AK_JSON_EACH(r->steps, i, s)
+    acted |= !strcmp(jstr(s, "status"), "done") && !json_object_get(s, "note");
+    if (!acted || !r->c->o->apply) return;
+    json_t *todo = json_array();
+    json_array_append_new(
+        todo,
+        r->o->finish && r->o->delete_old
+            ? json_sprintf("Rotation of %s is complete: %s replaces it.", r->old_id, r->new_id)
+        : r->o->finish
+            ? json_sprintf("Once nothing broke, delete %s: akhound rotate --finish --delete "
+                           "%s --apply (the Deny policy still applies to %s).",
+                           r->old_id, r->old_id, r->new_id)
+            : json_sprintf("Switch the workload to %s, then run akhound rotate --finish %s "
+                           "--apply.",
+                           r->new_id, r->old_id));
+    json_object_set(r->report, "facts", r->k.facts);
+    json_object_set_new(r->report, "decision", json_string("rotate"));
+    json_object_set_new(r->report, "todo", todo);
+    ak_buf err = AK_BUF_INIT;
+    if (r->c->o->webhook_url && ak_notify_webhook(r->c, &r->k, &err) < 0)
+        stop(r, "notice: %s", ak_buf_cstr(&err));
+    ak_buf_reset(&err);
+    if (r->c->o->smtp_url && r->c->o->n_mail_to && ak_notify_email(r->c, &r->k, &err) < 0)
+        stop(r, "notice: %s", ak_buf_cstr(&err));
+    ak_buf_free(&err);
+}
+
 int ak_rotate_run(const char *key_id, const ak_respond_opts *ro, const ak_rotate_opts *o,
                   json_t **report, ak_buf *err)
 {
@@ -418,6 +451,8 @@ int ak_rotate_run(const char *key_id, const ak_respond_opts *ro, const ak_rotate
             finish(&r);
         else
             start(&r);
+        json_object_set(r.report, "steps", r.steps);
+        if (!r.stopped) notify(&r);
         json_object_set(r.report, "owner", json_object_get(r.k.facts, "owner"));
         json_object_set_new(r.report, "new_key_id", r.new_id ? json_string(r.new_id) : json_null());
         json_object_set(r.report, "steps", r.steps);

@@ -5,7 +5,7 @@
 # goes on with --force, disables the old key, and detaches the Deny policy only after --delete
 # deleted it. kill -9 while CreateAccessKey's answer is in flight (the key made, its secret never
 # seen): the next run deletes that key and creates another, so the user keeps the old key and one
-# new key whose secret is in the file.
+# new key whose secret is in the file. Runs that act send a notice (never the secret).
 set -e
 . "$AK_TESTS/lib/common.sh"
 . "$AK_TESTS/emulator/lib.sh"
@@ -35,6 +35,12 @@ no_secret_leaked() { # SECRET
   ! grep -qF -- "$1" <<<"$OUT$ERR$(cat "$AUDIT" 2>/dev/null)$(sqlite3 "$LEDGER" .dump 2>/dev/null)" ||
     fail "the new secret leaked"
 }
+
+python3 "$EMU_DIR/sinks.py" webhook --port-file "$TMP/hook.port" --out "$TMP/hook" &
+EMU_PIDS+=($!)
+for i in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.05; done
+HOOK=http://127.0.0.1:$(cat "$TMP/hook.port")/hook
+hook_texts() { cat "$TMP"/hook/*.json 2>/dev/null; }
 
 # Contain KB first, as respond does for a key in use.
 id_line "$KB_ID" >"$TMP/kb.jsonl"
@@ -70,16 +76,20 @@ jqo stopped | grep -q "already has two AccessKeys.*$K2 must go first" || fail "t
 
 # The rotation proper.
 emu_reset "$TMP/contained.state.json"
-run rotate "$KB_ID" --apply --secret-file "$TMP/new.json" --format json
+run rotate "$KB_ID" --apply --secret-file "$TMP/new.json" --notify-webhook "$HOOK" --format json
 expect_rc 0
+[ "$(ls "$TMP/hook" | wc -l)" = 1 ] || fail "rotation not announced"
 [ "$(stat -c %a "$TMP/new.json")" = 600 ] || fail "secret file mode"
 NEW=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["AccessKeyId"])' "$TMP/new.json")
 NEW_SECRET=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["AccessKeySecret"])' "$TMP/new.json")
 [ "$(jqo new_key_id)" = "$NEW" ] || fail "new key id"
 [ "$(emu_q "[k['secret'] for k in s['access_keys'] if k['id'] == '$NEW'][0]")" = "$NEW_SECRET" ] || fail "file secret"
 no_secret_leaked "$NEW_SECRET"
-run rotate "$KB_ID" --apply --secret-file "$TMP/new.json"
+hook_texts | grep -q "Switch the workload to $NEW" || fail "notice: $(hook_texts)"
+! hook_texts | grep -qF -- "$NEW_SECRET" || fail "the notice holds the new secret"
+run rotate "$KB_ID" --apply --secret-file "$TMP/new.json" --notify-webhook "$HOOK"
 expect_rc 0
+[ "$(ls "$TMP/hook" | wc -l)" = 1 ] || fail "a run that did nothing notified"
 [ "$(resp_writes)" = '{"CreateAccessKey": 1}' ] || fail "re-run wrote: $(resp_writes)"
 
 # --finish: the new key is unused yet.
@@ -99,8 +109,9 @@ expect_rc 0
 [ "$(emu_q "status('$KB_ID')" "pol('bob')")" = "Inactive
 ['akhound-leaked-key-deny']" ] || fail "finish: $(emu_q "status('$KB_ID')" "pol('bob')")"
 jqo note | grep -q "applies to the new key $NEW too" || fail "note: $(jqo note)"
-run rotate --finish --delete "$KB_ID" --apply --format json
+run rotate --finish --delete "$KB_ID" --apply --notify-webhook "$HOOK" --format json
 expect_rc 0
+hook_texts | grep -q "Rotation of $KB_ID is complete" || fail "completion not announced"
 [ "$(emu_q "status('$KB_ID')" "pol('bob')" "status('$NEW')")" = "absent
 []
 Active" ] || fail "delete: $(emu_q "status('$KB_ID')" "pol('bob')")"
