@@ -126,3 +126,28 @@ resp_start() {
   emu_start e
   resp_env
 }
+
+# jq_key KEY FIELD   one field of KEY's entry in the JSON respond report in $OUT
+jq_key() {
+  python3 -c 'import json,sys; r=json.load(sys.stdin); print([k.get(sys.argv[2]) for k in r["keys"] if k["key_id"]==sys.argv[1]][0])' "$1" "$2" <<<"$OUT"
+}
+
+# state_edit PYTHON [IN [OUT]]  runs PYTHON over the state `s` of IN (default $TMP/e.state.json)
+# into OUT (default $TMP/x.state.json); key(ID) is that AccessKey's object.
+state_edit() {
+  python3 - "${2:-$TMP/e.state.json}" "${3:-$TMP/x.state.json}" "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+key = lambda kid: [k for k in s["access_keys"] if k["id"] == kid][0]
+exec(sys.argv[3])
+json.dump(s, open(sys.argv[2], "w"))
+PY
+}
+
+# other_policy IN OUT  the state IN, plus a policy akhound-leaked-key-deny of ACCT holding
+# another document than the Deny policy.
+other_policy() {
+  state_edit "s['policies'] = [{'account': '$ACCT', 'name': 'akhound-leaked-key-deny', 'type': 'Custom',
+  'default_version': 'v1', 'created': '2024-01-01T00:00:00Z', 'next_version': 2,
+  'versions': [{'id': 'v1', 'created': '2024-01-01T00:00:00Z', 'document': '{\"Version\":\"1\",\"Statement\":[]}'}]}]" "$1" "$2"
+}

@@ -106,15 +106,7 @@ grep -q '"action":"UpdateAccessKey".*"outcome":"ok"' "$AUDIT" || fail "audit lac
 
 # The policy already exists with another document: a new default version, attached once.
 resp_state "$TMP/p.state.json"
-python3 - "$TMP/p.state.json" "$ACCT" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-s["policies"] = [{"account": sys.argv[2], "name": "akhound-leaked-key-deny", "type": "Custom",
-                  "default_version": "v1", "created": "2024-01-01T00:00:00Z", "next_version": 2,
-                  "versions": [{"id": "v1", "created": "2024-01-01T00:00:00Z",
-                                "document": "{\"Version\":\"1\",\"Statement\":[]}"}]}]
-json.dump(s, open(sys.argv[1], "w"))
-PY
+other_policy "$TMP/p.state.json" "$TMP/p.state.json"
 emu_start p
 resp_env
 rm -rf "$TMP/home"

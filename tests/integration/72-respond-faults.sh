@@ -10,9 +10,6 @@ set -e
 
 resp_start
 { id_line "$KU_ID"; id_line "$KB_ID"; } >"$TMP/in.jsonl"
-jq_key() { # KEY FIELD  from the JSON report in $OUT
-  python3 -c 'import json,sys; r=json.load(sys.stdin); print([k.get(sys.argv[2]) for k in r["keys"] if k["key_id"]==sys.argv[1]][0])' "$1" "$2" <<<"$OUT"
-}
 ledger_state() { sqlite3 "$LEDGER" "select state from keys where key_id='$1'"; }
 
 # Throttled twice, then served: the retries are invisible.

@@ -15,19 +15,6 @@ set -e
 . "$AK_TESTS/emulator/respond_lib.sh"
 
 resp_start
-jq_key() { # KEY FIELD  from the JSON report in $OUT
-  python3 -c 'import json,sys; r=json.load(sys.stdin); print([k.get(sys.argv[2]) for k in r["keys"] if k["key_id"]==sys.argv[1]][0])' "$1" "$2" <<<"$OUT"
-}
-# state_edit PYTHON  runs PYTHON over the state `s` of e.state.json into $TMP/x.state.json
-state_edit() {
-  python3 - "$TMP/e.state.json" "$TMP/x.state.json" "$1" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-key = lambda kid: [k for k in s["access_keys"] if k["id"] == kid][0]
-exec(sys.argv[3])
-json.dump(s, open(sys.argv[2], "w"))
-PY
-}
 # contained KEY LABEL: the key is active, its user holds the Deny policy, the report says why.
 contained() {
   [ "$(jq_key "$1" decision)" = contain ] || fail "$2: decision $(jq_key "$1" decision)"

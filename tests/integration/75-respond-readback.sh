@@ -41,15 +41,7 @@ Inactive
 done
 
 # A new policy version whose answer is lost: one version, not three.
-python3 - "$TMP/e.state.json" "$TMP/p.state.json" "$ACCT" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-s["policies"] = [{"account": sys.argv[3], "name": "akhound-leaked-key-deny", "type": "Custom",
-                  "default_version": "v1", "created": "2024-01-01T00:00:00Z", "next_version": 2,
-                  "versions": [{"id": "v1", "created": "2024-01-01T00:00:00Z",
-                                "document": "{\"Version\":\"1\",\"Statement\":[]}"}]}]
-json.dump(s, open(sys.argv[2], "w"))
-PY
+other_policy "$TMP/e.state.json" "$TMP/p.state.json"
 rm -rf "$TMP/home"
 emu_reset "$TMP/p.state.json" "$(rules "$(lost CreatePolicyVersion)")"
 id_line "$KB_ID" >"$TMP/kb.jsonl"

@@ -31,7 +31,6 @@ python3 "$EMU_DIR/sinks.py" webhook --port-file "$TMP/hook.port" --out "$TMP/hoo
 EMU_PIDS+=($!)
 for i in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.05; done
 HOOK=http://127.0.0.1:$(cat "$TMP/hook.port")/hook
-jq_key() { python3 -c 'import json,sys; r=json.load(sys.stdin); print([k.get(sys.argv[2]) for k in r["keys"] if k["key_id"]==sys.argv[1]][0])' "$1" "$2" <<<"$OUT"; }
 notice() { # KEY N: the text of the Nth notice about KEY
   python3 - "$TMP/hook" "$1" "$2" <<'PY'
 import json, os, sys
