@@ -51,6 +51,16 @@ run respond --apply --delete-unused --format json "$TMP/kb-validated.jsonl"
 expect_rc 0
 contained "$KB_ID" "used 5 min before validation, read before"
 jq_key "$KB_ID" facts | grep -q "'reason': 'last used $(iso_ago 300 | cut -c1-13)" || fail "case 1b reason: $(jq_key "$KB_ID" facts)"
+# scan --validate takes the same option; a bad one is a usage error naming it.
+mkdir -p "$TMP/src"
+printf 'id: %s\nsecret: %s\n' "$KU_ID" "$KU_SECRET" >"$TMP/src/live.yml"
+run scan --validate --responder-credentials env --format jsonl "$TMP/src"
+expect_rc 3
+[ "$(out_field "$KU_ID" validation.last_used_before.source)" = ims:GetAccessKeyLastUsed ] ||
+  fail "scan --validate: no last use read: $OUT"
+run validate --responder-credentials default "$TMP/kb.jsonl"
+expect_rc 2
+expect_err "--responder-credentials: 'default' names no credentials"
 
 # 2. KB used yesterday; its finding was validated ten days ago.
 rm -rf "$TMP/home"
