@@ -19,9 +19,14 @@
 #define MAX_PAGES 10
 #define MAX_LISTED 20
 
+/* ActionTrail's event history goes back 90 days (as --evidence-days's own limit assumes); past
+ * that a longer unused window is covered by the last-use date alone. */
+#define TRAIL_DAYS_MAX 90
+
 unsigned ak_respond_evidence_days(const ak_respond_opts *o)
 {
-    return o->evidence_days > o->unused_days ? o->evidence_days : o->unused_days;
+    unsigned d = o->evidence_days > o->unused_days ? o->evidence_days : o->unused_days;
+    return d > TRAIL_DAYS_MAX ? TRAIL_DAYS_MAX : d;
 }
 
 static void add_unique(json_t *arr, const char *s)
