@@ -16,6 +16,7 @@ static const command commands[] = {
     {"scan", cmd_scan, "scan files, directories, stdin or git history for Alibaba Cloud keys"},
     {"validate", cmd_validate, "check found keys live against Alibaba Cloud STS"},
     {"respond", cmd_respond, "plan (and with --apply, carry out) the handling of live keys"},
+    {"rotate", cmd_rotate, "replace a leaked key still in use: new key, then retire the old"},
     {"org", cmd_org, "scan every repository of an organization"},
     {"hook", cmd_hook, "install, uninstall or run akhound's git hooks"},
     {"rules", cmd_rules, "list the rules, or run every rule's own examples"},

@@ -13,6 +13,7 @@ enum { AK_EXIT_CLEAN = 0, AK_EXIT_FINDINGS = 1, AK_EXIT_ERROR = 2, AK_EXIT_LIVE 
 int cmd_scan(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_respond(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
 int cmd_org(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
@@ -36,6 +37,43 @@ int ak_cli_close_output(FILE *f);
 int ak_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                   const struct option *longopts, int (*on_opt)(void *ctx, int c, const char *arg),
                   void *ctx);
+
+/* The options respond and rotate share (the responder's run: Deny policy, ledger, audit log,
+ * notices, transport), defined in respond.c. AK_RESPOND_SHARED_OPTIONS goes into a command's
+ * struct option array; ak_cli_respond_option applies one (-1 done, -2 not a shared option, else
+ * an exit code after a usage error); ak_cli_respond_check checks them together (-1 fine). */
+enum {
+    AK_RO_POLICY = 400,
+    AK_RO_LEDGER,
+    AK_RO_AUDIT,
+    AK_RO_WEBHOOK,
+    AK_RO_WHFMT,
+    AK_RO_SMTP,
+    AK_RO_TO,
+    AK_RO_FROM,
+    AK_RO_REGION,
+    AK_RO_CA,
+    AK_RO_TIMEOUT,
+    AK_RO_RETRIES,
+};
+#define AK_RESPOND_SHARED_OPTIONS                                                                  \
+    {"policy-name", required_argument, NULL, AK_RO_POLICY},                                        \
+        {"ledger", required_argument, NULL, AK_RO_LEDGER},                                         \
+        {"audit-log", required_argument, NULL, AK_RO_AUDIT},                                       \
+        {"notify-webhook", required_argument, NULL, AK_RO_WEBHOOK},                                \
+        {"webhook-format", required_argument, NULL, AK_RO_WHFMT},                                  \
+        {"notify-smtp", required_argument, NULL, AK_RO_SMTP},                                      \
+        {"notify-to", required_argument, NULL, AK_RO_TO},                                          \
+        {"notify-from", required_argument, NULL, AK_RO_FROM},                                      \
+        {"region", required_argument, NULL, AK_RO_REGION},                                         \
+        {"ca-file", required_argument, NULL, AK_RO_CA},                                            \
+        {"timeout", required_argument, NULL, AK_RO_TIMEOUT},                                       \
+    {                                                                                              \
+        "retries", required_argument, NULL, AK_RO_RETRIES                                          \
+    }
+struct ak_respond_opts;
+int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, int c, const char *arg);
+int ak_cli_respond_check(const char *cmd, const struct ak_respond_opts *r);
 
 /* A whole decimal number in [min, max]; 0, or -1 when s is anything else. */
 int ak_cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);

@@ -36,6 +36,7 @@ const struct option ak_scan_long_options[] = {
     {"since-commit", required_argument, NULL, OPT_SINCE_COMMIT},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"exit-zero", no_argument, NULL, OPT_EXIT_ZERO},
+    {"responder-credentials", required_argument, NULL, OPT_RESPONDER_CREDENTIALS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -94,6 +95,9 @@ int ak_scan_cli_apply(ak_scan_cli *c, const char *cmd, int opt, const char *arg)
         return 0;
     case OPT_VALIDATE:
         c->validate = 1;
+        return 0;
+    case OPT_RESPONDER_CREDENTIALS:
+        c->responder_credentials = arg;
         return 0;
     case OPT_SHOW_SECRETS:
         c->show_secrets = 1;

@@ -28,6 +28,7 @@ typedef struct ak_scan_cli {
     ak_ignore excludes;
     const char *sts_region;
     const char *ca_file;
+    const char *responder_credentials; /* validate: read last use first (cloud/validate.h) */
     /* git sources */
     int git, staged, all_objects, all_staged_lines;
     const char *range;        /* --range BASE..HEAD */
@@ -61,6 +62,7 @@ enum {
     OPT_SINCE_COMMIT,
     OPT_FAIL_ON,
     OPT_EXIT_ZERO,
+    OPT_RESPONDER_CREDENTIALS,
     OPT_HELP,
 };
 

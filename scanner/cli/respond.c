@@ -4,7 +4,8 @@
  * write them; FILE or stdin). Options and wiring only; the workflow is in scanner/respond/.
  *
  * Exit codes: 0 every key handled (or nothing to do), 1 a dry run with actions not yet applied,
- * 2 any failure (a key's step, bad input lines, setup).
+ * 2 any failure or incomplete evidence (a key's step, a needed read that failed or was refused,
+ * bad input lines, setup).
  */
 #include "cli/cli.h"
 #include "report/json.h"
@@ -25,80 +26,53 @@ typedef struct ropts {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: akhound respond [options] [FILE]\n"
-            "\n"
-            "Plans the handling of the leaked AccessKeys in FILE (validated findings, JSONL or a\n"
-            "JSON array; default stdin), per key: resolve the owner, read the last use, then\n"
-            "disable an unused RAM-user key, contain a key in use with a Deny policy, or notify\n"
-            "only (root-account, other-account or unresolved keys). Dry run unless --apply.\n"
-            "Uses the responder's credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/"
-            "_SECURITY_TOKEN,\nthen ~/.aliyun/config.json), never the leaked keys.\n"
-            "\n"
-            "options:\n"
-            "  --apply                carry out the plan (default: print it, change nothing)\n"
-            "  --delete-unused        delete unused keys after disabling them (irreversible)\n"
-            "  --unused-days N        not used for N days counts as unused (default 30)\n"
-            "  --evidence-days N      ActionTrail look-back (default 7)\n"
-            "  --policy-name NAME     Deny policy name (default " AK_RESPOND_POLICY_NAME ")\n"
-            "  --ledger PATH          state database (default ~/.local/state/akhound/ledger.db)\n"
-            "  --audit-log PATH       JSON-lines audit log (default: audit.jsonl beside the "
-            "ledger)\n"
-            "  --notify-webhook URL   POST a JSON notice per key\n"
-            "  --webhook-format FMT   auto (default), generic, slack, dingtalk\n"
-            "  --notify-smtp URL      smtp://host:port or smtps://host:port (SMTP login from\n"
-            "                         $AKHOUND_SMTP_USER, $AKHOUND_SMTP_PASSWORD)\n"
-            "  --notify-to ADDR       mail recipient (repeatable)\n"
-            "  --notify-from ADDR     mail sender (default akhound@localhost)\n"
-            "  --region REGION        ActionTrail region (default cn-hangzhou)\n"
-            "  --ca-file FILE         also trust this CA (PEM); also $AKHOUND_CA_FILE\n"
-            "  --timeout MS           per attempt (default 10000)\n"
-            "  --retries N            on throttling, 5xx and network errors (default 3)\n"
-            "  --format FMT           text (default) or json\n"
-            "  -o, --output FILE      write the plan/report there\n"
-            "  -q, --quiet / -v, --verbose\n"
-            "  -h, --help\n"
-            "\n"
-            "exit: 0 all handled or nothing to do, 1 dry run with actions to apply, 2 failure\n");
+    fprintf(
+        out,
+        "usage: akhound respond [options] [FILE]\n"
+        "\n"
+        "Plans the handling of the leaked AccessKeys in FILE (validated findings, JSONL or a\n"
+        "JSON array; default stdin), per key: resolve the owner, read the last use, then\n"
+        "disable a RAM-user key proven unused, contain any other with a Deny policy, or notify\n"
+        "only (root-account, other-account or unresolved keys). Dry run unless --apply.\n"
+        "Uses the responder's credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/"
+        "_SECURITY_TOKEN,\nthen ~/.aliyun/config.json), never the leaked keys.\n"
+        "\n"
+        "options:\n"
+        "  --apply                carry out the plan (default: print it, change nothing)\n"
+        "  --delete-unused        delete unused keys after disabling them (irreversible)\n"
+        "  --unused-days N        not used for N days counts as unused (default 30)\n"
+        "  --evidence-days N      ActionTrail look-back (default and minimum: --unused-days)\n"
+        "  --policy-name NAME     Deny policy name (default " AK_RESPOND_POLICY_NAME ")\n"
+        "  --ledger PATH          state database (default ~/.local/state/akhound/ledger.db)\n"
+        "  --audit-log PATH       JSON-lines audit log (default: audit.jsonl beside the "
+        "ledger)\n"
+        "  --notify-webhook URL   POST a JSON notice per key\n"
+        "  --webhook-format FMT   auto (default), generic, slack, dingtalk\n"
+        "  --notify-smtp URL      smtp://host:port or smtps://host:port (SMTP login from\n"
+        "                         $AKHOUND_SMTP_USER, $AKHOUND_SMTP_PASSWORD)\n"
+        "  --notify-to ADDR       mail recipient (repeatable)\n"
+        "  --notify-from ADDR     mail sender (default akhound@localhost)\n"
+        "  --region REGION        ActionTrail region (default cn-hangzhou)\n"
+        "  --ca-file FILE         also trust this CA (PEM); also $AKHOUND_CA_FILE\n"
+        "  --timeout MS           per attempt (default 10000)\n"
+        "  --retries N            on throttling, 5xx and network errors (default 3)\n"
+        "  --format FMT           text (default) or json\n"
+        "  -o, --output FILE      write the plan/report there\n"
+        "  -q, --quiet / -v, --verbose\n"
+        "  -h, --help\n"
+        "\n"
+        "exit: 0 all handled or nothing to do, 1 dry run with actions to apply, 2 failure or\n"
+        "      a needed read failed (keys then contained, not disabled)\n");
 }
 
-enum {
-    O_APPLY = 256,
-    O_DELETE,
-    O_UNUSED,
-    O_EVIDENCE,
-    O_POLICY,
-    O_LEDGER,
-    O_AUDIT,
-    O_WEBHOOK,
-    O_WHFMT,
-    O_SMTP,
-    O_TO,
-    O_FROM,
-    O_REGION,
-    O_CA,
-    O_TIMEOUT,
-    O_RETRIES,
-    O_FORMAT,
-};
+enum { O_APPLY = 256, O_DELETE, O_UNUSED, O_EVIDENCE, O_FORMAT };
 
 static const struct option longopts[] = {
     {"apply", no_argument, NULL, O_APPLY},
     {"delete-unused", no_argument, NULL, O_DELETE},
     {"unused-days", required_argument, NULL, O_UNUSED},
     {"evidence-days", required_argument, NULL, O_EVIDENCE},
-    {"policy-name", required_argument, NULL, O_POLICY},
-    {"ledger", required_argument, NULL, O_LEDGER},
-    {"audit-log", required_argument, NULL, O_AUDIT},
-    {"notify-webhook", required_argument, NULL, O_WEBHOOK},
-    {"webhook-format", required_argument, NULL, O_WHFMT},
-    {"notify-smtp", required_argument, NULL, O_SMTP},
-    {"notify-to", required_argument, NULL, O_TO},
-    {"notify-from", required_argument, NULL, O_FROM},
-    {"region", required_argument, NULL, O_REGION},
-    {"ca-file", required_argument, NULL, O_CA},
-    {"timeout", required_argument, NULL, O_TIMEOUT},
-    {"retries", required_argument, NULL, O_RETRIES},
+    AK_RESPOND_SHARED_OPTIONS,
     {"format", required_argument, NULL, O_FORMAT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
@@ -118,57 +92,81 @@ static int valid_policy_name(const char *s)
     return 1;
 }
 
-static int parse_style(ropts *o, const char *arg)
+static int parse_style(ak_respond_opts *r, const char *cmd, const char *arg)
 {
     static const char *names[] = {"auto", "generic", "slack", "dingtalk"};
     for (int i = 0; i < 4; i++)
         if (!strcmp(arg, names[i])) {
-            o->r.webhook_style = (ak_webhook_style)i;
+            r->webhook_style = (ak_webhook_style)i;
             return -1;
         }
-    return ak_cli_usage_error("respond", "--webhook-format is auto, generic, slack or dingtalk");
+    return ak_cli_usage_error(cmd, "--webhook-format is auto, generic, slack or dingtalk");
 }
 
-/* Numeric and enumerated options; -1 to continue, else an exit code. */
-static int parse_value(ropts *o, int c, const char *arg)
+/* Numeric and enumerated shared options; -1 to continue, -2 not one, else an exit code. */
+static int shared_value(const char *cmd, ak_respond_opts *r, int c, const char *arg)
 {
     switch (c) {
-    case O_UNUSED:
-        if (ak_cli_parse_uint(arg, 1, 36500, &o->r.unused_days) < 0)
-            return ak_cli_usage_error("respond", "--unused-days wants 1..36500, not '%s'", arg);
+    case AK_RO_TIMEOUT:
+        if (ak_cli_parse_uint(arg, 1, 3600000, &r->timeout_ms) < 0)
+            return ak_cli_usage_error(cmd, "--timeout wants milliseconds, not '%s'", arg);
         return -1;
-    case O_EVIDENCE:
-        if (ak_cli_parse_uint(arg, 1, 90, &o->r.evidence_days) < 0)
-            return ak_cli_usage_error("respond", "--evidence-days wants 1..90, not '%s'", arg);
+    case AK_RO_RETRIES:
+        if (ak_cli_parse_uint(arg, 0, 20, &r->max_retries) < 0)
+            return ak_cli_usage_error(cmd, "--retries wants 0..20, not '%s'", arg);
         return -1;
-    case O_TIMEOUT:
-        if (ak_cli_parse_uint(arg, 1, 3600000, &o->r.timeout_ms) < 0)
-            return ak_cli_usage_error("respond", "--timeout wants milliseconds, not '%s'", arg);
-        return -1;
-    case O_RETRIES:
-        if (ak_cli_parse_uint(arg, 0, 20, &o->r.max_retries) < 0)
-            return ak_cli_usage_error("respond", "--retries wants 0..20, not '%s'", arg);
-        return -1;
-    case O_POLICY:
+    case AK_RO_POLICY:
         if (!valid_policy_name(arg))
-            return ak_cli_usage_error("respond", "--policy-name wants 1-128 of [A-Za-z0-9-]");
-        o->r.policy_name = arg;
+            return ak_cli_usage_error(cmd, "--policy-name wants 1-128 of [A-Za-z0-9-]");
+        r->policy_name = arg;
         return -1;
-    case O_WHFMT:
-        return parse_style(o, arg);
-    case O_FORMAT:
-        if (strcmp(arg, "text") && strcmp(arg, "json"))
-            return ak_cli_usage_error("respond", "--format is text or json");
-        o->json = !strcmp(arg, "json");
-        return -1;
-    case O_TO:
-        if (o->r.n_mail_to == sizeof o->r.mail_to / sizeof *o->r.mail_to)
-            return ak_cli_usage_error("respond", "too many --notify-to");
-        o->r.mail_to[o->r.n_mail_to++] = arg;
+    case AK_RO_WHFMT:
+        return parse_style(r, cmd, arg);
+    case AK_RO_TO:
+        if (r->n_mail_to == sizeof r->mail_to / sizeof *r->mail_to)
+            return ak_cli_usage_error(cmd, "too many --notify-to");
+        r->mail_to[r->n_mail_to++] = arg;
         return -1;
     default:
-        return ak_cli_usage_error("respond", "unknown option");
+        return -2;
     }
+}
+
+int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, int c, const char *arg)
+{
+    switch (c) {
+    case AK_RO_LEDGER:
+        r->ledger_path = arg;
+        break;
+    case AK_RO_AUDIT:
+        r->audit_path = arg;
+        break;
+    case AK_RO_WEBHOOK:
+        r->webhook_url = arg;
+        break;
+    case AK_RO_SMTP:
+        r->smtp_url = arg;
+        break;
+    case AK_RO_FROM:
+        r->mail_from = arg;
+        break;
+    case AK_RO_REGION:
+        r->region = arg;
+        break;
+    case AK_RO_CA:
+        r->ca_file = arg;
+        break;
+    default:
+        return shared_value(cmd, r, c, arg);
+    }
+    return -1;
+}
+
+int ak_cli_respond_check(const char *cmd, const struct ak_respond_opts *r)
+{
+    if (r->smtp_url && !r->n_mail_to)
+        return ak_cli_usage_error(cmd, "--notify-smtp needs at least one --notify-to");
+    return -1;
 }
 
 static int parse_one(void *ctx, int c, const char *arg)
@@ -181,26 +179,18 @@ static int parse_one(void *ctx, int c, const char *arg)
     case O_DELETE:
         o->r.delete_unused = 1;
         break;
-    case O_LEDGER:
-        o->r.ledger_path = arg;
+    case O_UNUSED:
+        if (ak_cli_parse_uint(arg, 1, 36500, &o->r.unused_days) < 0)
+            return ak_cli_usage_error("respond", "--unused-days wants 1..36500, not '%s'", arg);
         break;
-    case O_AUDIT:
-        o->r.audit_path = arg;
+    case O_EVIDENCE:
+        if (ak_cli_parse_uint(arg, 1, 90, &o->r.evidence_days) < 0)
+            return ak_cli_usage_error("respond", "--evidence-days wants 1..90, not '%s'", arg);
         break;
-    case O_WEBHOOK:
-        o->r.webhook_url = arg;
-        break;
-    case O_SMTP:
-        o->r.smtp_url = arg;
-        break;
-    case O_FROM:
-        o->r.mail_from = arg;
-        break;
-    case O_REGION:
-        o->r.region = arg;
-        break;
-    case O_CA:
-        o->r.ca_file = arg;
+    case O_FORMAT:
+        if (strcmp(arg, "text") && strcmp(arg, "json"))
+            return ak_cli_usage_error("respond", "--format is text or json");
+        o->json = !strcmp(arg, "json");
         break;
     case 'o':
         o->output = arg;
@@ -214,8 +204,10 @@ static int parse_one(void *ctx, int c, const char *arg)
     case 'h':
         usage(stdout);
         return AK_EXIT_CLEAN;
-    default:
-        return parse_value(o, c, arg);
+    default: {
+        int rc = ak_cli_respond_option("respond", &o->r, c, arg);
+        return rc == -2 ? ak_cli_usage_error("respond", "unknown option") : rc;
+    }
     }
     return -1;
 }
@@ -228,9 +220,7 @@ static int parse_args(ropts *o, int argc, char **argv)
     if (rc >= 0) return rc;
     if (optind < argc) o->input = argv[optind++];
     if (optind < argc) return ak_cli_usage_error("respond", "one FILE at most");
-    if (o->r.smtp_url && !o->r.n_mail_to)
-        return ak_cli_usage_error("respond", "--notify-smtp needs at least one --notify-to");
-    return -1;
+    return ak_cli_respond_check("respond", &o->r);
 }
 
 static int write_report(const ropts *o, const json_t *report)
@@ -273,7 +263,9 @@ int cmd_respond(int argc, char **argv)
         ak_error("respond: %s", ak_buf_cstr(&err));
         rc = AK_EXIT_ERROR;
     } else {
-        rc = res.failed || bad ? AK_EXIT_ERROR : res.pending ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+        rc = res.failed || res.incomplete || bad ? AK_EXIT_ERROR
+             : res.pending                       ? AK_EXIT_FINDINGS
+                                                 : AK_EXIT_CLEAN;
         if (write_report(&o, report) < 0) rc = AK_EXIT_ERROR;
     }
     json_decref(report);

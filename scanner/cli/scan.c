@@ -49,6 +49,9 @@ static const char scan_help[] =
     "validation:\n"
     "      --validate         check each found pair live with STS GetCallerIdentity\n"
     "      --sts-region R     use the regional endpoint sts.R.aliyuncs.com\n"
+    "      --responder-credentials env|profile:NAME\n"
+    "                         first read each key's last use with these credentials, so\n"
+    "                         'akhound respond' can tell the validation from real use\n"
     "      --ca-file FILE     trust this CA too (TLS verification is always on)\n"
     "\n"
     "Also: .akhoundignore at a scanned root excludes paths; 'akhound:allow' in a comment on the\n"
@@ -167,6 +170,7 @@ static int run_validation(scan_run *r)
     ak_validate_opts_default(&vo);
     vo.sts_region = r->cli.sts_region;
     vo.ca_file = r->cli.ca_file;
+    vo.responder_credentials = r->cli.responder_credentials;
     ak_buf err = AK_BUF_INIT;
     int rc = ak_validate_findings(&r->found, &vo, &err);
     if (rc) ak_error("validation: %s", ak_buf_cstr(&err));

@@ -54,6 +54,10 @@ static void usage(FILE *out)
         "  --concurrency N      requests in flight at most (default 16)\n"
         "  --timeout MS         per attempt (default 10000)\n"
         "  --retries N          on throttling, 5xx and network errors (default 3)\n"
+        "  --responder-credentials env|profile:NAME\n"
+        "                       first read each key's last use with these credentials (IMS\n"
+        "                       GetAccessKeyLastUsed), so respond can tell this validation from\n"
+        "                       real use; never taken from the default credential chain\n"
         "  -q, --quiet / -v, --verbose\n"
         "  -h, --help\n"
         "\n"
@@ -61,7 +65,7 @@ static void usage(FILE *out)
         "exit: 0 nothing live, 3 at least one valid, 2 error or an unknown verdict\n");
 }
 
-enum { O_ID = 256, O_FORMAT, O_SHOW, O_EP, O_REGION, O_CA, O_CONC, O_TIMEOUT, O_RETRIES };
+enum { O_ID = 256, O_FORMAT, O_SHOW, O_EP, O_REGION, O_CA, O_CONC, O_TIMEOUT, O_RETRIES, O_RESP };
 
 static const struct option longopts[] = {
     {"id", required_argument, NULL, O_ID},
@@ -74,6 +78,7 @@ static const struct option longopts[] = {
     {"concurrency", required_argument, NULL, O_CONC},
     {"timeout", required_argument, NULL, O_TIMEOUT},
     {"retries", required_argument, NULL, O_RETRIES},
+    {"responder-credentials", required_argument, NULL, O_RESP},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -105,6 +110,9 @@ static int parse_one(void *ctx, int c, const char *arg)
         break;
     case O_CA:
         o->v.ca_file = arg;
+        break;
+    case O_RESP:
+        o->v.responder_credentials = arg;
         break;
     case O_CONC:
         if (ak_cli_parse_uint(arg, 1, 1024, &o->v.concurrency) < 0)

@@ -167,7 +167,8 @@ static int setup_easy(ak_client *c, slot *s, ak_buf *err)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "akhound/" AK_VERSION);
+    curl_easy_setopt(e, CURLOPT_USERAGENT,
+                     c->o.user_agent ? c->o.user_agent : "akhound/" AK_VERSION);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
@@ -356,6 +357,9 @@ static void start(ak_client *c, slot *s, job *j)
     s->job = j;
     curl_easy_setopt(s->easy, CURLOPT_URL, ak_buf_cstr(&url));
     curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, h);
+    /* libcurl silently resends a request whose reused connection died before an answer; for a
+     * write that may repeat it, so writes get a fresh connection (which libcurl never resends). */
+    curl_easy_setopt(s->easy, CURLOPT_FRESH_CONNECT, j->call->write ? 1L : 0L);
     /* The URL holds the signature, not the secret; still, scrub it as soon as curl has a copy. */
     ak_buf_free(&url);
     curl_multi_add_handle(c->multi, s->easy);
@@ -391,6 +395,8 @@ static int classify(slot *s, CURLcode rc, ak_buf *why)
         else
             ak_buf_printf(why, "%s%s%s%s", curl_easy_strerror(rc), s->errbuf[0] ? " (" : "",
                           s->errbuf, s->errbuf[0] ? ")" : "");
+        if (call->write) /* the request may have been acted on unless it never left */
+            return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
         return !transport_definite(rc) && !s->too_large;
     }
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &call->http_status);
@@ -405,7 +411,7 @@ static int classify(slot *s, CURLcode rc, ak_buf *why)
         if (!body && jerr.line > 0)
             ak_buf_printf(why, " at line %d column %d", jerr.line, jerr.column);
         json_decref(body);
-        return 1;
+        return !call->write;
     }
     if (call->body) json_decref(call->body);
     call->body = body;
@@ -420,10 +426,16 @@ static int classify(slot *s, CURLcode rc, ak_buf *why)
     call->code = json_str_dup(body, "Code");
     call->message = json_str_dup(body, "Message");
     const char *code = call->code ? call->code : "";
-    if (strncmp(code, "Throttling", 10) == 0 || call->http_status == 429 ||
-        call->http_status >= 500 || !call->code) {
+    int throttled = strncmp(code, "Throttling", 10) == 0 || call->http_status == 429;
+    if (call->write && !strcmp(code, "SignatureNonceUsed")) {
+        /* the same request reached the service before: its outcome is unknown, not refused */
+        ak_buf_printf(why, "HTTP %ld %s: the request was already received", call->http_status,
+                      code);
+        return 0;
+    }
+    if (throttled || call->http_status >= 500 || !call->code) {
         ak_buf_printf(why, "HTTP %ld %s", call->http_status, call->code ? code : "without a Code");
-        return 1;
+        return throttled || !call->write;
     }
     call->state = AK_CALL_API_ERROR;
     return 0;
@@ -461,8 +473,9 @@ static int finish(ak_client *c, slot *s, CURLcode rc)
     if (call->state == AK_CALL_PENDING) { /* no usable answer: retries spent, or not retryable */
         call->state = AK_CALL_FAILED;
         ak_buf msg = AK_BUF_INIT;
-        ak_buf_printf(&msg, "%s %s for %s at %s: %s (after %u attempt%s)",
-                      ak_product_name(call->product), call->action, call->cred.access_key_id,
+        ak_buf_printf(&msg, "%s %s %s %s at %s: %s (after %u attempt%s)",
+                      ak_product_name(call->product), call->action, call->signer ? "with" : "for",
+                      call->signer ? call->signer : call->cred.access_key_id,
                       c->base[call->product], ak_buf_cstr(&why), call->attempts,
                       call->attempts == 1 ? "" : "s");
         free(call->error);

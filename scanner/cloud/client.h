@@ -5,7 +5,8 @@
  * connections are reused and the number of requests in flight is bounded by opts.concurrency.
  *
  * Retries: network errors, HTTP 5xx, Throttling* codes (honouring x-acs-retry-after, in ms) and
- * unparseable bodies are retried with exponential backoff and jitter, up to max_retries times. An
+ * unparseable bodies are retried with exponential backoff and jitter, up to max_retries times
+ * (writes only on throttling or a connection never made, see ak_call.write). An
  * API error with a code (SignatureDoesNotMatch, EntityNotExist.User, ...) is a definite answer and
  * is never retried. Each attempt is bounded by timeout_ms, so a call takes at most about
  * (max_retries + 1) * timeout_ms plus the backoff.
@@ -42,10 +43,11 @@ typedef struct ak_client_opts {
     unsigned concurrency; /* requests in flight at most */
     unsigned timeout_ms;  /* per attempt, whole transfer */
     unsigned connect_timeout_ms;
-    unsigned max_retries; /* attempts = 1 + max_retries */
-    unsigned backoff_ms;  /* first retry delay; doubles each time, with jitter */
-    unsigned max_body;    /* response bodies larger than this are an error */
-    ak_sig_version sig;   /* V1 (HMAC-SHA1) or V3 (ACS3-HMAC-SHA256) */
+    unsigned max_retries;   /* attempts = 1 + max_retries */
+    unsigned backoff_ms;    /* first retry delay; doubles each time, with jitter */
+    unsigned max_body;      /* response bodies larger than this are an error */
+    ak_sig_version sig;     /* V1 (HMAC-SHA1) or V3 (ACS3-HMAC-SHA256) */
+    const char *user_agent; /* NULL: "akhound/VERSION" */
 } ak_client_opts;
 
 /* concurrency 16, timeout 10 s, connect 5 s, 3 retries, backoff 200 ms, 1 MiB bodies, V1. */
@@ -65,7 +67,12 @@ typedef struct ak_call {
     const ak_param *params; /* operation parameters, unencoded */
     size_t n_params;
     ak_cred cred;
-    void *user; /* for the caller */
+    /* A write is retried only when the request provably did not take effect (no connection was
+     * made, or throttling); otherwise a lost answer leaves it FAILED for the caller to read the
+     * state back, instead of repeating it blindly. */
+    int write;
+    const char *signer; /* how messages name the signing key; NULL: by its AccessKey ID */
+    void *user;         /* for the caller */
     /* result (owned by the call; ak_call_clear frees it) */
     ak_call_state state;
     long http_status;

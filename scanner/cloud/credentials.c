@@ -100,7 +100,8 @@ static int profile_fill(ak_credentials *out, json_t *p, const char *name, const 
     return 0;
 }
 
-static int from_file(ak_credentials *out, const char *path, ak_buf *err)
+/* The profile `want` of the CLI file, else ALIBABA_CLOUD_PROFILE, else the file's current one. */
+static int from_file(ak_credentials *out, const char *path, const char *want, ak_buf *err)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
@@ -108,7 +109,7 @@ static int from_file(ak_credentials *out, const char *path, ak_buf *err)
         ak_buf_printf(err, "cannot read %s: %s", path, jerr.text);
         return -1;
     }
-    const char *name = env_nonempty("ALIBABA_CLOUD_PROFILE");
+    const char *name = want ? want : env_nonempty("ALIBABA_CLOUD_PROFILE");
     if (!name) name = json_string_value(json_object_get(root, "current"));
     int rc = -1;
     json_t *p = name ? find_profile(root, name) : NULL;
@@ -141,9 +142,31 @@ int ak_credentials_load(ak_credentials *out, ak_buf *err)
                       "ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure %s",
                       ak_buf_cstr(&path));
     } else {
-        rc = from_file(out, ak_buf_cstr(&path), err);
+        rc = from_file(out, ak_buf_cstr(&path), NULL, err);
     }
     if (rc < 0) ak_credentials_free(out);
     ak_buf_free(&path);
+    return rc;
+}
+
+int ak_credentials_load_named(ak_credentials *out, const char *spec, ak_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = -1;
+    if (!strcmp(spec, "env")) {
+        rc = from_env(out, err);
+        if (rc == 0)
+            ak_buf_puts(err, "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are "
+                             "not set");
+        rc = rc > 0 ? 0 : -1;
+    } else if (!strncmp(spec, "profile:", 8) && spec[8]) {
+        ak_buf path = AK_BUF_INIT;
+        config_path(&path);
+        rc = from_file(out, ak_buf_cstr(&path), spec + 8, err);
+        ak_buf_free(&path);
+    } else {
+        ak_buf_printf(err, "'%s' names no credentials: use env or profile:NAME", spec);
+    }
+    if (rc < 0) ak_credentials_free(out);
     return rc;
 }

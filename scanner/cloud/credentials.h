@@ -26,4 +26,10 @@ typedef struct ak_credentials {
 int ak_credentials_load(ak_credentials *out, ak_buf *err);
 void ak_credentials_free(ak_credentials *c);
 
+/* Loads the credentials spec names, and only those: "env" (the ALIBABA_CLOUD_ACCESS_KEY_*
+ * variables) or "profile:NAME" (that profile of the CLI file). For reads a user asked for by name
+ * (validate
+ * --responder-credentials), never the default chain. 0, or -1 with the reason in err. */
+int ak_credentials_load_named(ak_credentials *out, const char *spec, ak_buf *err);
+
 #endif

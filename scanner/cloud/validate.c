@@ -8,9 +8,11 @@
  */
 #include "cloud/validate.h"
 #include "cloud/client.h"
+#include "cloud/credentials.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/clock.h"
+#include "util/version.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -317,6 +319,132 @@ static void settle(fstate *fs, pair_set *set)
     }
 }
 
+/* A key's last use as read before validating it; date NULL: none recorded. */
+typedef struct last_use {
+    const char *id; /* borrowed from a finding */
+    char *upn;
+    char *date;
+    char read_at[21];
+    int ok;
+} last_use;
+
+typedef struct last_uses {
+    last_use *items;
+    size_t len;
+} last_uses;
+
+static int cmp_last_use(const void *a, const void *b)
+{
+    return strcmp(((const last_use *)a)->id, ((const last_use *)b)->id);
+}
+
+static const last_use *last_use_of(const last_uses *lu, const char *id)
+{
+    last_use k = {.id = id};
+    return lu->len ? bsearch(&k, lu->items, lu->len, sizeof k, cmp_last_use) : NULL;
+}
+
+/* One batch of IMS calls signed by the responder: GetUser (step 0) or GetAccessKeyLastUsed. */
+static int ims_batch(ak_client *client, const ak_credentials *cr, last_uses *lu, int step,
+                     ak_buf *err)
+{
+    ak_call *calls = ak_calloc(lu->len ? lu->len : 1, sizeof *calls);
+    ak_param *p = ak_calloc(lu->len ? 2 * lu->len : 1, sizeof *p);
+    size_t n = 0;
+    for (size_t i = 0; i < lu->len; i++) {
+        if (step && !lu->items[i].upn) continue;
+        p[2 * i] = (ak_param){"UserAccessKeyId", lu->items[i].id};
+        p[2 * i + 1] = (ak_param){"UserPrincipalName", lu->items[i].upn};
+        calls[n] = (ak_call){.product = AK_PRODUCT_IMS,
+                             .action = step ? "GetAccessKeyLastUsed" : "GetUser",
+                             .params = &p[2 * i],
+                             .n_params = step ? 2 : 1,
+                             .cred = {cr->access_key_id, cr->secret, cr->security_token},
+                             .user = &lu->items[i]};
+        n++;
+    }
+    int rc = n ? ak_client_run(client, calls, n, err) : 0;
+    char now[21];
+    ak_iso8601_now(now);
+    for (size_t i = 0; i < n; i++) {
+        last_use *u = calls[i].user;
+        json_t *b = calls[i].body;
+        if (rc == 0 && calls[i].state == AK_CALL_OK && !step) {
+            u->upn = json_dup(json_object_get(b, "User"), "UserPrincipalName");
+        } else if (rc == 0 && calls[i].state == AK_CALL_OK) {
+            u->date = json_dup(json_object_get(b, "AccessKeyLastUsed"), "LastUsedDate");
+            memcpy(u->read_at, now, sizeof now);
+            u->ok = 1;
+        } else if (rc == 0 && !(calls[i].code && !strncmp(calls[i].code, "EntityNotExist", 14))) {
+            char *why = calls[i].state == AK_CALL_API_ERROR ? api_detail(&calls[i]) : NULL;
+            ak_warn("validate %s: its last use could not be read before validating (%s); respond "
+                    "will count its use as unknown",
+                    u->id,
+                    why              ? why
+                    : calls[i].error ? calls[i].error
+                                     : "no answer");
+            free(why);
+        }
+        ak_call_clear(&calls[i]);
+    }
+    free(calls);
+    free(p);
+    return rc;
+}
+
+/* Before any call of ours with them, the last use of every key to validate (RAM users of the
+ * responder's account; other keys get no record). */
+static int read_last_uses(const fstate *fs, size_t nf, const ak_validate_opts *o, last_uses *lu,
+                          ak_buf *err)
+{
+    ak_credentials cr;
+    ak_buf why = AK_BUF_INIT;
+    if (ak_credentials_load_named(&cr, o->responder_credentials, &why) < 0) {
+        ak_buf_printf(err, "--responder-credentials: %s", ak_buf_cstr(&why));
+        ak_buf_free(&why);
+        return -1;
+    }
+    ak_buf_free(&why);
+    lu->items = ak_calloc(nf ? nf : 1, sizeof *lu->items);
+    for (size_t i = 0; i < nf; i++)
+        if (strncmp(fs[i].f->access_key_id, "STS.", 4))
+            lu->items[lu->len++].id = fs[i].f->access_key_id;
+    qsort(lu->items, lu->len, sizeof *lu->items, cmp_last_use);
+    size_t w = 0;
+    for (size_t i = 0; i < lu->len; i++)
+        if (!w || strcmp(lu->items[w - 1].id, lu->items[i].id)) lu->items[w++] = lu->items[i];
+    lu->len = w;
+    ak_client_opts co;
+    ak_client_opts_default(&co);
+    co.ca_file = o->ca_file;
+    if (o->timeout_ms) co.timeout_ms = o->timeout_ms;
+    co.max_retries = o->max_retries;
+    ak_client *client = ak_client_new(&co, err);
+    int rc = client ? 0 : -1;
+    for (int step = 0; rc == 0 && step < 2; step++) rc = ims_batch(client, &cr, lu, step, err);
+    ak_client_free(client);
+    ak_credentials_free(&cr);
+    return rc;
+}
+
+static void last_uses_free(last_uses *lu)
+{
+    for (size_t i = 0; i < lu->len; i++) {
+        free(lu->items[i].upn);
+        free(lu->items[i].date);
+    }
+    free(lu->items);
+}
+
+static void record_last_use(ak_finding *f, const last_uses *lu)
+{
+    const last_use *u = last_use_of(lu, f->access_key_id);
+    if (!u || !u->ok || !f->validation) return;
+    f->validation->lu_source = ak_strdup("ims:GetAccessKeyLastUsed");
+    f->validation->lu_read_at = ak_strdup(u->read_at);
+    f->validation->lu_date = u->date ? ak_strdup(u->date) : NULL;
+}
+
 static ak_client *make_client(const ak_validate_opts *opts, ak_buf *err)
 {
     ak_client_opts co;
@@ -328,6 +456,7 @@ static ak_client *make_client(const ak_validate_opts *opts, ak_buf *err)
     if (opts->timeout_ms) co.timeout_ms = opts->timeout_ms;
     co.max_retries = opts->max_retries;
     co.sig = AK_SIG_V1;
+    co.user_agent = AK_VALIDATE_USER_AGENT AK_VERSION;
     return ak_client_new(&co, err);
 }
 
@@ -340,7 +469,9 @@ int ak_validate_findings(ak_findings *list, const ak_validate_opts *opts, ak_buf
         if (wants_validation(&list->items[i])) fstate_init(&fs[nf++], &list->items[i]);
     int rc = 0;
     pair_set set = {0};
-    if (nf) {
+    last_uses lu = {0};
+    if (nf && opts->responder_credentials) rc = read_last_uses(fs, nf, opts, &lu, err);
+    if (nf && rc == 0) {
         ak_client *client = make_client(opts, err);
         if (!client) rc = -1;
         int active = 1;
@@ -350,10 +481,12 @@ int ak_validate_findings(ak_findings *list, const ak_validate_opts *opts, ak_buf
     }
     for (size_t i = 0; i < nf; i++) {
         if (rc == 0) settle(&fs[i], &set);
+        if (rc == 0) record_last_use(fs[i].f, &lu);
         free(fs[i].secrets);
         free(fs[i].pair_of);
     }
     set_free(&set);
+    last_uses_free(&lu);
     free(fs);
     return rc;
 }

@@ -4,6 +4,8 @@
  * GetCallerIdentity needs no RAM permission, so any working key answers with its identity; the
  * key is used for nothing else. Only the HMAC of the secret leaves the machine.
  *
+ * With opts->responder_credentials, each key's last use is read first (see below).
+ *
  * Verdicts: valid (with identity), wrong_secret (SignatureDoesNotMatch, IncompleteSignature),
  * inactive (InvalidAccessKeyId.Inactive), not_found (InvalidAccessKeyId.NotFound), expired
  * (InvalidSecurityToken.*, MissingSecurityToken), unknown (anything else after retries; the reason
@@ -15,6 +17,10 @@
 #include "detect/finding.h"
 #include "util/buf.h"
 
+/* The User-Agent of validation calls, so that ActionTrail events of our own calls can be told
+ * from anyone else's (respond does not count them as use). */
+#define AK_VALIDATE_USER_AGENT "akhound-validate/"
+
 typedef struct ak_validate_opts {
     const char *sts_endpoint; /* base URL; NULL: AKHOUND_STS_ENDPOINT, then the default */
     const char *sts_region;   /* non-NULL: https://sts.REGION.aliyuncs.com */
@@ -22,6 +28,11 @@ typedef struct ak_validate_opts {
     unsigned concurrency;     /* requests in flight at most (default 16) */
     unsigned timeout_ms;      /* per attempt (default 10000) */
     unsigned max_retries;     /* on throttling, 5xx, network errors (default 3) */
+    /* Non-NULL ("env" or "profile:NAME", see ak_credentials_load_named): before any call with a
+     * key, read its last use (IMS GetUser by AccessKey ID, then GetAccessKeyLastUsed) with these
+     * credentials and record it in validation.last_used_before, so that respond can tell our own
+     * validation from real use. IMS is reached at AKHOUND_IMS_ENDPOINT or ims.aliyuncs.com. */
+    const char *responder_credentials;
 } ak_validate_opts;
 
 void ak_validate_opts_default(ak_validate_opts *o);

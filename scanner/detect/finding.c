@@ -111,6 +111,9 @@ void ak_validation_free(ak_validation *v)
     free(v->principal_id);
     free(v->checked_at);
     free(v->detail);
+    free(v->lu_source);
+    free(v->lu_read_at);
+    free(v->lu_date);
     free(v);
 }
 

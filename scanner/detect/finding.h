@@ -55,6 +55,12 @@ typedef struct ak_validation {
     char *principal_id;
     char *checked_at; /* ISO 8601 UTC */
     char *detail;     /* error code / reason; never contains a secret */
+    /* The key's last use as read with the responder's credentials just before this validation
+     * called STS with the key (validate --responder-credentials): lu_source is NULL when no such
+     * read was made; lu_date NULL means no use was recorded. */
+    char *lu_source;
+    char *lu_read_at;
+    char *lu_date;
 } ak_validation;
 
 typedef struct ak_finding {

@@ -48,6 +48,10 @@ static json_t *validation_to_json(const ak_validation *v)
     put_str(o, "principal_id", v->principal_id);
     put_str(o, "checked_at", v->checked_at);
     put_str(o, "detail", v->detail);
+    if (v->lu_source)
+        json_object_set_new(o, "last_used_before",
+                            json_pack("{s:s, s:s?, s:s?}", "source", v->lu_source, "read_at",
+                                      v->lu_read_at, "date", v->lu_date));
     return o;
 }
 

@@ -121,6 +121,22 @@ static int get_status(const json_t *v, ak_val_status *dst, ak_buf *err)
     return 0;
 }
 
+/* validation.last_used_before: {"source", "read_at", "date"}; absent or null when not read. */
+static int get_last_used_before(const json_t *v, ak_validation *val, ak_buf *err)
+{
+    const json_t *lu = json_object_get(v, "last_used_before");
+    if (!lu || json_is_null(lu)) return 0;
+    if (!json_is_object(lu)) {
+        ak_buf_puts(err, "field 'validation.last_used_before' must be an object or null");
+        return -1;
+    }
+    return get_str(lu, "source", 1, &val->lu_source, err) ||
+                   get_str(lu, "read_at", 1, &val->lu_read_at, err) ||
+                   get_str(lu, "date", 0, &val->lu_date, err)
+               ? -1
+               : 0;
+}
+
 static int get_validation(const json_t *obj, ak_validation **dst, ak_buf *err)
 {
     const json_t *v = json_object_get(obj, "validation");
@@ -139,7 +155,7 @@ static int get_validation(const json_t *obj, ak_validation **dst, ak_buf *err)
         get_str(v, "checked_at", 0, &val->checked_at, err) ||
         get_str(v, "detail", 0, &val->detail, err))
         return -1;
-    return 0;
+    return get_last_used_before(v, val, err);
 }
 
 static int get_candidates(const json_t *obj, ak_finding *f, ak_buf *err)

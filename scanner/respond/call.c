@@ -62,6 +62,8 @@ int ak_rcall(ak_rctx *c, const char *key_id, const char *step, int write, ak_cal
              json_t *calls)
 {
     call->cred = c->cred;
+    call->write = write;
+    call->signer = "the responder's credentials";
     ak_buf err = AK_BUF_INIT;
     if (ak_client_call(c->client, call, &err) < 0) {
         call->state = AK_CALL_FAILED;

@@ -1,10 +1,12 @@
 /*
- * Evidence for the humans who take over: what ActionTrail recorded for calls made with the key
- * (LookupEvents filtered by EventAccessKeyId over the last --evidence-days), and whether the
- * key's user can log on to the console and has MFA. Evidence informs, it does not gate: a read
- * that fails is noted in the facts ("error") and the workflow goes on. The one exception is that
- * calls other than STS GetCallerIdentity within the unused window count as use (plan.c).
+ * Evidence: what ActionTrail recorded for calls made with the key (LookupEvents filtered by
+ * EventAccessKeyId, over the unused window or --evidence-days if longer), and whether the key's
+ * user can log on to the console and has MFA. ActionTrail can prove use, never non-use: calls in
+ * the unused window count as use, except akhound's own validations (STS GetCallerIdentity with
+ * akhound's validation User-Agent). A failed ActionTrail read is noted ("error") and makes the key
+ * count as in use (usage.c); the MFA and console reads only inform.
  */
+#include "cloud/validate.h"
 #include "respond/respond_int.h"
 #include "util/mem.h"
 #include "util/clock.h"
@@ -17,6 +19,16 @@
 #define MAX_PAGES 10
 #define MAX_LISTED 20
 
+/* ActionTrail's event history goes back 90 days (as --evidence-days's own limit assumes); past
+ * that a longer unused window is covered by the last-use date alone. */
+#define TRAIL_DAYS_MAX 90
+
+unsigned ak_respond_evidence_days(const ak_respond_opts *o)
+{
+    unsigned d = o->evidence_days > o->unused_days ? o->evidence_days : o->unused_days;
+    return d > TRAIL_DAYS_MAX ? TRAIL_DAYS_MAX : d;
+}
+
 static void add_unique(json_t *arr, const char *s)
 {
     if (!s || !*s || json_array_size(arr) >= MAX_LISTED) return;
@@ -26,9 +38,45 @@ static void add_unique(json_t *arr, const char *s)
     json_array_append_new(arr, json_string(s));
 }
 
+/* Write events that leave an attacker a way back in (seed step 3). */
+static const char *const footholds[] = {
+    "CreateUser",         "CreateAccessKey",     "CreateLoginProfile",
+    "UpdateLoginProfile", "AttachPolicyToUser",  "AttachPolicyToGroup",
+    "AttachPolicyToRole", "CreatePolicyVersion", "SetDefaultPolicyVersion",
+    "CreateRole",         "UpdateRole",
+};
+
+static int is_foothold(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof footholds / sizeof *footholds; i++)
+        if (!strcmp(name, footholds[i])) return 1;
+    return 0;
+}
+
+static const char *param_of(json_t *e, const char *where, const char *name)
+{
+    return json_string_value(json_object_get(json_object_get(e, where), name));
+}
+
+/* One foothold event: what, when, from where, and the user or key it created. The new key's ID
+ * is read from responseElements.AccessKey.AccessKeyId (its shape in real ActionTrail events is not
+ * confirmed; without it the user is still listed). */
+static json_t *foothold_json(json_t *e, const char *name)
+{
+    json_t *resp = json_object_get(e, "responseElements");
+    const char *key =
+        json_string_value(json_object_get(json_object_get(resp, "AccessKey"), "AccessKeyId"));
+    return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "event", name, "time",
+                     json_string_value(json_object_get(e, "eventTime")), "source_ip",
+                     json_string_value(json_object_get(e, "sourceIpAddress")), "user_name",
+                     param_of(e, "requestParameters", "UserName"), "policy_name",
+                     param_of(e, "requestParameters", "PolicyName"), "role_name",
+                     param_of(e, "requestParameters", "RoleName"), "access_key_id", key);
+}
+
 typedef struct summary {
     long count, other;
-    json_t *names, *ips;
+    json_t *names, *ips, *footholds;
     char first[32], last[32];
     long long used_since;
 } summary;
@@ -49,19 +97,24 @@ static void summarize(summary *s, json_t *events)
             if (!s->first[0] || strcmp(t, s->first) < 0) strcpy(s->first, t);
             if (!s->last[0] || strcmp(t, s->last) > 0) strcpy(s->last, t);
         }
-        int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts");
+        const char *ua = json_string_value(json_object_get(e, "userAgent"));
+        int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts") &&
+                   ua && !strncmp(ua, AK_VALIDATE_USER_AGENT, strlen(AK_VALIDATE_USER_AGENT));
         if (!self && ak_respond_parse_time(t) >= s->used_since) s->other++;
+        if (is_foothold(name) && json_array_size(s->footholds) < MAX_LISTED)
+            json_array_append_new(s->footholds, foothold_json(e, name));
     }
 }
 
-static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
+/* Events made with the key from `from` on; those from `used_since` on count as use. */
+static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls, time_t from, time_t used_since)
 {
     char start[21], end[21], max[] = "50";
     time_t now = time(NULL);
-    ak_iso8601(start, now - (time_t)c->o->evidence_days * 86400);
+    ak_iso8601(start, from);
     ak_iso8601(end, now);
-    summary s = {.names = json_array(), .ips = json_array()};
-    s.used_since = (long long)now - (long long)c->o->unused_days * 86400;
+    summary s = {.names = json_array(), .ips = json_array(), .footholds = json_array()};
+    s.used_since = (long long)used_since;
     char *token = NULL, *error = NULL;
     for (int page = 0; page < MAX_PAGES; page++) {
         ak_param p[] = {{"LookupAttribute.1.Key", "EventAccessKeyId"},
@@ -77,8 +130,10 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
         int rc = ak_rcall(c, k->key_id, "evidence", 0, &call, calls);
         free(token);
         token = NULL;
-        if (rc != AK_RCALL_OK) {
-            error = ak_rcall_error(&call);
+        if (rc != AK_RCALL_OK || !json_is_array(json_object_get(call.body, "Events"))) {
+            error = rc != AK_RCALL_OK
+                        ? ak_rcall_error(&call)
+                        : ak_strdup("ActionTrail LookupEvents: no Events in the answer");
         } else {
             summarize(&s, json_object_get(call.body, "Events"));
             const char *next = json_string_value(json_object_get(call.body, "NextToken"));
@@ -88,10 +143,11 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls)
         if (!token) break;
     }
     free(token);
-    json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:s?, s:s?}", "days",
-                           (int)c->o->evidence_days, "events", (json_int_t)s.count, "other_calls",
-                           (json_int_t)s.other, "event_names", s.names, "source_ips", s.ips,
-                           "first", s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
+    json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?}", "days",
+                           (json_int_t)((now - from + 86399) / 86400), "events",
+                           (json_int_t)s.count, "other_calls", (json_int_t)s.other, "event_names",
+                           s.names, "source_ips", s.ips, "footholds", s.footholds, "first",
+                           s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
     if (error) json_object_set_new(ev, "error", json_string(error));
     free(error);
     return ev;
@@ -125,7 +181,11 @@ static int user_flag(ak_rctx *c, ak_rkey *k, const char *action, const char *abs
 void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
 {
     json_t *calls = json_object_get(k->entry, "read_calls");
-    json_object_set_new(k->facts, "evidence", lookup_events(c, k, calls));
+    time_t now = time(NULL);
+    json_object_set_new(k->facts, "evidence",
+                        lookup_events(c, k, calls,
+                                      now - (time_t)ak_respond_evidence_days(c->o) * 86400,
+                                      now - (time_t)c->o->unused_days * 86400));
     const char *kind =
         json_string_value(json_object_get(json_object_get(k->facts, "owner"), "kind"));
     if (strcmp(kind, "ram_user")) return;
@@ -136,4 +196,10 @@ void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
     json_object_set_new(user, "mfa", mfa < 0 ? json_null() : json_boolean(mfa));
     json_object_set_new(user, "console_login", console < 0 ? json_null() : json_boolean(console));
     json_object_set_new(k->facts, "user", user);
+}
+
+void ak_evidence_trail(ak_rctx *c, ak_rkey *k, time_t since)
+{
+    json_object_set_new(k->facts, "evidence",
+                        lookup_events(c, k, json_object_get(k->entry, "read_calls"), since, since));
 }

@@ -319,3 +319,43 @@ long ak_ledger_call_count(ak_ledger *l, const char *key_id, const char *action)
     ak_buf_free(&err);
     return n;
 }
+
+char *ak_ledger_request_id(ak_ledger *l, const char *key_id, const char *action)
+{
+    if (!l) return NULL;
+    sqlite3_stmt *st;
+    ak_buf err = AK_BUF_INIT;
+    const char *v[] = {key_id, action};
+    char *out = NULL;
+    if (prepare(l, &st,
+                "SELECT request_id FROM calls WHERE key_id = ?1 AND action = ?2 AND outcome = 'ok'"
+                " AND request_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                v, 2, &err) == 0) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            out = ak_strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    ak_buf_free(&err);
+    return out;
+}
+
+int ak_ledger_step_info(ak_ledger *l, const char *key_id, const char *step, char **detail,
+                        char **started_at, ak_buf *err)
+{
+    *detail = *started_at = NULL;
+    if (!l) return 0;
+    sqlite3_stmt *st;
+    const char *v[] = {key_id, step};
+    if (prepare(l, &st, "SELECT detail, started_at FROM steps WHERE key_id = ?1 AND step = ?2", v,
+                2, err) < 0)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        *detail = d ? ak_strdup(d) : NULL;
+        *started_at = t ? ak_strdup(t) : NULL;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(l, err, "read");
+}

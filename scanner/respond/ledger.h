@@ -87,6 +87,13 @@ int ak_ledger_call_log(ak_ledger *l, const ak_ledger_call *c, ak_buf *err);
 /* Number of calls logged for a key and action (for tests and the summary). */
 long ak_ledger_call_count(ak_ledger *l, const char *key_id, const char *action);
 
+/* A step's detail and start time (caller frees both); both NULL when the step is unknown. */
+int ak_ledger_step_info(ak_ledger *l, const char *key_id, const char *step, char **detail,
+                        char **started_at, ak_buf *err);
+
+/* RequestId of the latest successful call of action for the key, or NULL (caller frees). */
+char *ak_ledger_request_id(ak_ledger *l, const char *key_id, const char *action);
+
 const char *ak_step_status_name(ak_step_status s);
 
 #endif

@@ -90,9 +90,28 @@ json_t *ak_plan_todo(const ak_rkey *k, const ak_respond_opts *o)
         !json_is_true(json_object_get(user, "mfa")))
         todo(t, "RAM user %s can log on to the console without MFA: bind an MFA device.",
              sget(owner, "user_name"));
+    if (json_is_true(json_object_get(user, "console_login")))
+        todo(t,
+             "RAM user %s can log on to the console: change its password (whoever held the "
+             "key could have set one).",
+             sget(owner, "user_name"));
     todo(t, "Enable MFA for every RAM user of the account who can log on to the console.");
     todo(t, "Review ActionTrail for suspicious operations made with the key, and check the "
             "account's other RAM users and AccessKeys.");
+    json_t *fh = json_object_get(json_object_get(k->facts, "evidence"), "footholds");
+    if (json_array_size(fh))
+        todo(t,
+             "Review the %zu foothold(s) made with %s (listed under Evidence): remove users, "
+             "keys, logon profiles, roles and policy changes the workload does not need; keys "
+             "created with it are handled by akhound as leaked keys too.",
+             json_array_size(fh), k->key_id);
+    if (k->created_with)
+        todo(t, "%s was created with the leaked key %s: unless its owner knows it, delete it.",
+             k->key_id, k->created_with);
+    todo(t,
+         "ActionTrail does not hold OSS and SLS data events: check the OSS access logs and the "
+         "SLS audit logs for requests signed with %s.",
+         k->key_id);
     todo(t, "Check the bills for unexpected fees.");
     return t;
 }
@@ -160,6 +179,24 @@ static void text_steps(ak_buf *b, const json_t *steps)
     if (!any) ak_buf_puts(b, "  - nothing: this key can only be handled by a human\n");
 }
 
+/* Write events made with the key that leave a way back in. */
+static void text_footholds(ak_buf *b, const json_t *fh)
+{
+    size_t i;
+    json_t *f;
+    AK_JSON_EACH(fh, i, f)
+    {
+        ak_buf_printf(b, "  - FOOTHOLD made with the key: %s at %s from %s", sget(f, "event"),
+                      sget(f, "time") ? sget(f, "time") : "?",
+                      sget(f, "source_ip") ? sget(f, "source_ip") : "?");
+        if (sget(f, "user_name")) ak_buf_printf(b, "; user %s", sget(f, "user_name"));
+        if (sget(f, "access_key_id")) ak_buf_printf(b, "; AccessKey %s", sget(f, "access_key_id"));
+        if (sget(f, "policy_name")) ak_buf_printf(b, "; policy %s", sget(f, "policy_name"));
+        if (sget(f, "role_name")) ak_buf_printf(b, "; role %s", sget(f, "role_name"));
+        ak_buf_putc(b, '\n');
+    }
+}
+
 static void text_evidence(ak_buf *b, const json_t *facts)
 {
     const json_t *lu = json_object_get(facts, "last_used"),
@@ -172,7 +209,9 @@ static void text_evidence(ak_buf *b, const json_t *facts)
                       sget(lu, "service") ? ")" : "");
     if (usage)
         ak_buf_printf(b, "  - in use: %s (%s)\n",
-                      json_is_true(json_object_get(usage, "in_use")) ? "yes" : "no",
+                      json_is_true(json_object_get(usage, "in_use"))   ? "yes"
+                      : json_is_null(json_object_get(usage, "in_use")) ? "unknown"
+                                                                       : "no",
                       sget(usage, "reason"));
     if (ev) {
         char *names = json_dumps(json_object_get(ev, "event_names"), JSON_COMPACT);
@@ -186,6 +225,7 @@ static void text_evidence(ak_buf *b, const json_t *facts)
         ak_buf_putc(b, '\n');
         free(names);
         free(ips);
+        text_footholds(b, json_object_get(ev, "footholds"));
     }
     if (user) {
         json_t *mfa = json_object_get(user, "mfa"), *con = json_object_get(user, "console_login");
@@ -205,9 +245,19 @@ void ak_notify_text(ak_buf *b, const json_t *e)
     ak_buf_printf(b, "akhound: leaked Alibaba Cloud AccessKey %s\n", sget(e, "key_id"));
     ak_buf_puts(b, "Owner: ");
     text_owner(b, json_object_get(facts, "owner"));
-    ak_buf_printf(b, "\nValidation: %s\nDecision: %s\nFound at:\n",
+    ak_buf_printf(b, "\nValidation: %s\nDecision: %s",
                   sget(e, "validation") ? sget(e, "validation") : "not validated",
                   sget(e, "decision") ? sget(e, "decision") : "-");
+    const json_t *usage = json_object_get(facts, "usage");
+    if (sget(e, "decision") && !strcmp(sget(e, "decision"), "contain"))
+        ak_buf_printf(b, " (not disabled, treated as in use: %s)", sget(usage, "reason"));
+    if (json_is_true(json_object_get(usage, "incomplete")))
+        ak_buf_puts(b,
+                    "\nIncomplete: a needed read failed; run akhound respond again once it works");
+    ak_buf_puts(b, "\nFound at:\n");
+    if (sget(e, "created_with"))
+        ak_buf_printf(b, "  - created with the leaked key %s (ActionTrail)\n",
+                      sget(e, "created_with"));
     text_locations(b, json_object_get(e, "locations"));
     ak_buf_puts(b, "What akhound did:\n");
     text_steps(b, json_object_get(e, "steps"));

@@ -2,49 +2,26 @@
  * Planning: the facts about one leaked key and the decision they lead to, using read calls only,
  * so a dry run and --apply decide alike. The order follows the procedure: who owns the key (IMS
  * GetUser by AccessKey ID, else the identity STS gave at validation), whether it is in use (IMS
- * GetAccessKeyLastUsed, read before anything else touches the key, with akhound's own validation
- * call discounted), then the evidence for the humans. A read that fails for a reason other than
- * "not there" fails the key: acting on a guess about a customer's cloud is worse than stopping.
+ * GetAccessKeyLastUsed first, then its status and creation date from ListAccessKeys, then
+ * ActionTrail), decided by the fail-safe rule of usage.c. A failed owner lookup fails the key (no
+ * one to contain); a failed usage read makes the key "in use" and the run incomplete.
  */
 #include "respond/respond_int.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int ak_respond_in_use(const char *last_used, const char *first_validation, long long now,
-                      unsigned unused_days, long recent_events, const char **reason)
-{
-    long long lu = ak_respond_parse_time(last_used);
-    long long fv = ak_respond_parse_time(first_validation);
-    if (recent_events > 0) {
-        *reason = "ActionTrail shows calls made with the key";
-        return 1;
-    }
-    if (lu < 0) {
-        *reason = "never used";
-        return 0;
-    }
-    if (fv >= 0 && lu >= fv - AK_SELF_USE_GRACE) {
-        *reason = "last use is akhound's own validation";
-        return 0;
-    }
-    if (lu < now - (long long)unused_days * 86400) {
-        *reason = "not used within the unused window";
-        return 0;
-    }
-    *reason = "used within the unused window";
-    return 1;
-}
-
-size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, const char *steps[8])
+size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, int deletable,
+                     const char *steps[8])
 {
     size_t n = 0;
     if (!decision || !strcmp(decision, "none")) return 0;
     if (!strcmp(decision, "disable")) {
         steps[n++] = "disable";
-        if (o->delete_unused) steps[n++] = "delete";
+        if (o->delete_unused && deletable) steps[n++] = "delete";
     } else if (!strcmp(decision, "contain")) {
         steps[n++] = "policy";
         steps[n++] = "attach";
@@ -103,6 +80,14 @@ static int resolve_owner(ak_rctx *c, ak_rkey *k, json_t *calls)
     } else if (rc == AK_RCALL_API_ERROR && (!strcmp(call.code, "EntityNotExist.User.AccessKey") ||
                                             !strcmp(call.code, "EntityNotExist.User"))) {
         owner = owner_from_validation(c, k);
+        const char *was = jstr(k->earlier_owner, "kind");
+        if (!owner && was && !strcmp(was, "ram_user") &&
+            !strcmp(call.code, "EntityNotExist.User.AccessKey")) {
+            /* An earlier run found it with a RAM user of ours: it was deleted since. */
+            owner = json_deep_copy(k->earlier_owner);
+            json_object_set_new(owner, "source", json_string("earlier run"));
+            json_object_set_new(k->facts, "key", json_pack("{s:s}", "status", "absent"));
+        }
         /* The key exists in the account but belongs to no RAM user: the account's own key. */
         if (!owner && !strcmp(call.code, "EntityNotExist.User"))
             owner = json_pack("{s:s, s:s, s:s}", "kind", "root", "account_id", c->account_id,
@@ -135,30 +120,98 @@ static int read_last_used(ak_rctx *c, ak_rkey *k, json_t *calls)
         json_t *lu = json_object_get(call.body, "AccessKeyLastUsed");
         const char *d = jstr(lu, "LastUsedDate");
         json_object_set_new(k->facts, "last_used",
-                            json_pack("{s:s?, s:s?}", "date", d && *d ? d : NULL, "service",
-                                      jstr(lu, "ServiceName")));
+                            json_pack("{s:s?, s:s?, s:s?}", "date", d && *d ? d : NULL, "service",
+                                      jstr(lu, "ServiceName"), "request_id", call.request_id));
     } else {
         char *why = ak_rcall_error(&call);
-        json_object_set_new(k->facts, "error", json_string(why));
+        json_object_set_new(k->facts, "last_used", json_pack("{s:s}", "error", why));
         free(why);
     }
     ak_call_clear(&call);
     return rc == AK_RCALL_OK ? 0 : -1;
 }
 
+/* The key's status and creation date (IMS ListAccessKeys of its user) into facts.key. */
+static void read_key(ak_rctx *c, ak_rkey *k, json_t *calls)
+{
+    ak_param p[] = {
+        {"UserPrincipalName", jstr(json_object_get(k->facts, "owner"), "user_principal_name")}};
+    ak_call call = {
+        .product = AK_PRODUCT_IMS, .action = "ListAccessKeys", .params = p, .n_params = 1};
+    json_t *key = NULL;
+    if (ak_rcall(c, k->key_id, "key_status", 0, &call, calls) == AK_RCALL_OK) {
+        size_t i;
+        json_t *e;
+        AK_JSON_EACH(json_object_get(json_object_get(call.body, "AccessKeys"), "AccessKey"), i, e)
+        if (jstr(e, "AccessKeyId") && !strcmp(jstr(e, "AccessKeyId"), k->key_id))
+            key = json_pack("{s:s?, s:s?}", "status", jstr(e, "Status"), "created",
+                            jstr(e, "CreateDate"));
+        if (!key) key = json_pack("{s:s}", "status", "absent");
+    } else {
+        char *why = ak_rcall_error(&call);
+        key = json_pack("{s:s}", "error", why);
+        free(why);
+    }
+    json_object_set_new(k->facts, "key", key);
+    ak_call_clear(&call);
+}
+
 static void decide_usage(ak_rctx *c, ak_rkey *k)
 {
     json_t *lu = json_object_get(k->facts, "last_used");
     json_t *ev = json_object_get(k->facts, "evidence");
-    const char *reason;
-    int used = ak_respond_in_use(
-        jstr(lu, "date"), k->first_validated_at, (long long)time(NULL), c->o->unused_days,
-        (long)json_integer_value(json_object_get(ev, "other_calls")), &reason);
+    json_t *key = json_object_get(k->facts, "key");
+    const char *date = jstr(lu, "date");
+    ak_usage_in in = {.last_used = jstr(lu, "error") ? NULL
+                                   : date            ? date
+                                                     : "",
+                      .created = jstr(key, "created"),
+                      .self = k->self,
+                      .n_self = k->n_self,
+                      .trail_uses = (long)json_integer_value(json_object_get(ev, "other_calls")),
+                      .trail_failed = !ev || json_object_get(ev, "error") != NULL,
+                      .now = (long long)time(NULL),
+                      .unused_days = c->o->unused_days};
+    ak_usage u;
+    ak_respond_usage(&in, &u);
+    int inactive = jstr(key, "status") && !strcmp(jstr(key, "status"), "Inactive");
     json_object_set_new(k->facts, "usage",
-                        json_pack("{s:b, s:s, s:s?, s:i}", "in_use", used, "reason", reason,
-                                  "first_validated_at", k->first_validated_at, "unused_days",
-                                  (int)c->o->unused_days));
-    k->decision = used ? "contain" : "disable";
+                        json_pack("{s:b, s:s, s:b, s:s?, s:i}", "in_use", u.in_use, "reason",
+                                  u.reason, "incomplete", u.incomplete, "first_validated_at",
+                                  k->first_validated_at, "unused_days", (int)c->o->unused_days));
+    k->incomplete = u.incomplete;
+    /* An inactive key cannot be used now: it stays disabled, and is deleted only when unused. */
+    k->decision = inactive || !u.in_use ? "disable" : "contain";
+}
+
+/* A root key: only ActionTrail can say when it was last used (GetAccessKeyLastUsedInfo), and it
+ * can prove use but not non-use, so the answer is "yes" or "unknown". Informs the notice only. */
+static void root_usage(ak_rctx *c, ak_rkey *k, json_t *calls)
+{
+    ak_param p[] = {{"AccessKey", k->key_id}};
+    ak_call call = {.product = AK_PRODUCT_ACTIONTRAIL,
+                    .action = "GetAccessKeyLastUsedInfo",
+                    .params = p,
+                    .n_params = 1};
+    char date[21] = "";
+    if (ak_rcall(c, k->key_id, "last_used", 0, &call, calls) == AK_RCALL_OK) {
+        json_int_t ms = json_integer_value(json_object_get(call.body, "UsedTimestamp"));
+        if (ms > 0) ak_iso8601(date, (time_t)(ms / 1000));
+    }
+    ak_call_clear(&call);
+    long long t = ak_respond_parse_time(date),
+              window = (long long)time(NULL) - c->o->unused_days * 86400LL;
+    long trail = (long)json_integer_value(
+        json_object_get(json_object_get(k->facts, "evidence"), "other_calls"));
+    int used = trail > 0 || t >= window;
+    json_object_set_new(
+        k->facts, "last_used",
+        json_pack("{s:s?, s:s}", "date", *date ? date : NULL, "source", "actiontrail"));
+    json_object_set_new(
+        k->facts, "usage",
+        json_pack("{s:o, s:s}", "in_use", used ? json_true() : json_null(), "reason",
+                  used ? "ActionTrail shows use within the unused window"
+                       : "ActionTrail shows no use, but it cannot prove non-use (OSS, SLS)"));
 }
 
 void ak_plan_key(ak_rctx *c, ak_rkey *k)
@@ -166,7 +219,7 @@ void ak_plan_key(ak_rctx *c, ak_rkey *k)
     k->facts = json_object();
     json_t *calls = json_object_get(k->entry, "read_calls");
     ak_val_status st = k->val ? k->val->status : AK_VAL_NONE;
-    if (st == AK_VAL_NOT_FOUND || st == AK_VAL_INACTIVE || st == AK_VAL_EXPIRED) {
+    if (st == AK_VAL_NOT_FOUND || st == AK_VAL_EXPIRED) {
         json_object_set_new(
             k->facts, "reason",
             json_sprintf("validation found the key %s: nothing to act on", ak_val_status_name(st)));
@@ -178,13 +231,23 @@ void ak_plan_key(ak_rctx *c, ak_rkey *k)
         return;
     }
     const char *kind = jstr(json_object_get(k->facts, "owner"), "kind");
-    if (!strcmp(kind, "ram_user") && read_last_used(c, k, calls) < 0) {
-        k->failed = 1;
+    int user = !strcmp(kind, "ram_user");
+    if (user && !json_object_get(k->facts, "key")) {
+        read_last_used(c, k, calls); /* first: before anything else might touch the key */
+        read_key(c, k, calls);
+    }
+    const char *status = jstr(json_object_get(k->facts, "key"), "status");
+    if (user && status && !strcmp(status, "absent")) {
+        json_object_set_new(k->facts, "reason",
+                            json_string("the key no longer exists: nothing to act on"));
+        k->decision = "none";
         return;
     }
-    if (!strcmp(kind, "ram_user") || !strcmp(kind, "root")) ak_evidence_gather(c, k);
-    if (!strcmp(kind, "ram_user"))
-        decide_usage(c, k);
-    else
+    if (user || !strcmp(kind, "root")) ak_evidence_gather(c, k);
+    if (!strcmp(kind, "root")) root_usage(c, k, calls);
+    if (!user) {
         k->decision = "notify";
+        return;
+    }
+    decide_usage(c, k);
 }

@@ -30,7 +30,10 @@ static void render_facts(ak_buf *b, const json_t *facts)
     if (lu) ak_buf_printf(b, "  last used: %s\n", s_(lu, "date"));
     if (u)
         ak_buf_printf(b, "  in use: %s (%s)\n",
-                      json_is_true(json_object_get(u, "in_use")) ? "yes" : "no", s_(u, "reason"));
+                      json_is_true(json_object_get(u, "in_use"))   ? "yes"
+                      : json_is_null(json_object_get(u, "in_use")) ? "unknown"
+                                                                   : "no",
+                      s_(u, "reason"));
     const json_t *ev = json_object_get(facts, "evidence");
     if (ev)
         ak_buf_printf(b, "  ActionTrail: %lld event(s) in %lld days%s%s\n",
@@ -71,11 +74,20 @@ void ak_respond_render_text(ak_buf *b, const json_t *report)
     json_t *k;
     AK_JSON_EACH(json_object_get(report, "keys"), i, k) render_key(b, k);
     const json_t *s = json_object_get(report, "summary");
-    ak_buf_printf(b, "summary: %lld key(s): %lld done, %lld pending, %lld failed\n",
+    ak_buf_printf(b,
+                  "summary: %lld key(s): %lld done, %lld pending, %lld failed, %lld on incomplete "
+                  "evidence\n",
                   (long long)json_integer_value(json_object_get(s, "keys")),
                   (long long)json_integer_value(json_object_get(s, "done")),
                   (long long)json_integer_value(json_object_get(s, "pending")),
-                  (long long)json_integer_value(json_object_get(s, "failed")));
+                  (long long)json_integer_value(json_object_get(s, "failed")),
+                  (long long)json_integer_value(json_object_get(s, "incomplete")));
+    AK_JSON_EACH(json_object_get(report, "keys"), i, k)
+    {
+        const json_t *u = json_object_get(json_object_get(k, "facts"), "usage");
+        if (!strcmp(s_(k, "decision"), "contain") || json_is_true(json_object_get(u, "incomplete")))
+            ak_buf_printf(b, "not disabled: %s: %s\n", s_(k, "key_id"), s_(u, "reason"));
+    }
     AK_JSON_EACH(json_object_get(report, "keys"), i, k)
     if (!strcmp(s_(k, "state"), "failed"))
         ak_buf_printf(b, "failed: %s: %s\n", s_(k, "key_id"),

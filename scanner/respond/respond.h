@@ -3,7 +3,8 @@
  * grouped by AccessKey ID; for each key the responder's own credentials resolve the owner, read
  * the last use and the evidence (ActionTrail, MFA), and a decision follows: disable an unused
  * RAM-user key, contain a key in use with the Deny policy, notify only for keys the responder
- * cannot touch, record and leave alone keys that are already dead.
+ * cannot touch, record and leave alone keys that are already dead. "Unused" must be proven (see
+ * usage.c): every doubt counts as use.
  *
  * The work is split so each part can be tested alone: plan.c gathers facts and decides (read
  * calls only), apply.c runs the ordered steps, ledger.c keeps the SQLite record that makes a
@@ -32,7 +33,7 @@ typedef struct ak_respond_opts {
     int apply;               /* 0: dry run, read calls only */
     int delete_unused;       /* delete an unused key after disabling it */
     unsigned unused_days;    /* not used for this many days means unused (default 30) */
-    unsigned evidence_days;  /* ActionTrail look-back (default 7) */
+    unsigned evidence_days;  /* ActionTrail look-back; never shorter than unused_days */
     const char *policy_name; /* default AK_RESPOND_POLICY_NAME */
     const char *ledger_path; /* default ~/.local/state/akhound/ledger.db */
     const char *audit_path;  /* default: audit.jsonl beside the ledger */
@@ -55,10 +56,11 @@ void ak_respond_opts_default(ak_respond_opts *o);
 
 /* Outcome of a run, the basis of the exit code. */
 typedef struct ak_respond_result {
-    size_t keys;    /* distinct AccessKey IDs */
-    size_t pending; /* keys with steps planned but not applied (dry run) */
-    size_t failed;  /* keys whose steps failed, or a setup failure */
-    size_t done;    /* keys whose steps are all done */
+    size_t keys;       /* distinct AccessKey IDs */
+    size_t pending;    /* keys with steps planned but not applied (dry run) */
+    size_t failed;     /* keys whose steps failed, or a setup failure */
+    size_t done;       /* keys whose steps are all done */
+    size_t incomplete; /* keys decided "in use" because a needed read failed */
 } ak_respond_result;
 
 /*
@@ -69,6 +71,22 @@ typedef struct ak_respond_result {
  */
 int ak_respond_run(const ak_findings *findings, const ak_respond_opts *opts, json_t **report,
                    ak_respond_result *res, ak_buf *err);
+
+typedef struct ak_rotate_opts {
+    int finish;                 /* rotate --finish: retire the old key */
+    int delete_old;             /* --finish --delete: delete it, then detach the Deny policy */
+    int force;                  /* --finish despite use of the old key a human has judged */
+    const char *secret_file;    /* the new secret goes here (created 0600, never overwritten) */
+    const char *secret_command; /* ... or to this command's stdin */
+} ak_rotate_opts;
+
+/*
+ * `akhound rotate KEY` / `rotate --finish KEY` (rotate.c) with the respond options ro (apply,
+ * ledger, audit log, policy name, transport). *report receives the outcome (no secret). Returns 0
+ * done, 1 planned (dry run), 2 stopped (the reason in report.stopped), -1 setup failure (err).
+ */
+int ak_rotate_run(const char *key_id, const ak_respond_opts *ro, const ak_rotate_opts *o,
+                  json_t **report, ak_buf *err);
 
 /* Text rendering of a report for humans. */
 void ak_respond_render_text(ak_buf *out, const json_t *report);

@@ -6,11 +6,13 @@
 #define AK_RESPOND_INT_H
 
 #include "cloud/client.h"
+#include "cloud/credentials.h"
 #include "respond/audit.h"
 #include "respond/ledger.h"
 #include "respond/respond.h"
 
 #include <jansson.h>
+#include <time.h>
 
 /* Iterates a JSON array (NULL or not an array: no iteration). Defined here rather than using
  * jansson's json_array_foreach so that cppcheck, which does not read system headers, knows it. */
@@ -31,6 +33,13 @@ typedef struct ak_rctx {
     long crash_after;    /* AKHOUND_TEST_CRASH_AFTER, or -1 */
 } ak_rctx;
 
+/* One validation of ours: when STS was called with the key, and the last use read just before. */
+typedef struct ak_self_use {
+    const char *checked_at;
+    const char *read_at; /* NULL: no read before the validation was recorded */
+    const char *before;  /* what that read returned; NULL or "": no use recorded */
+} ak_self_use;
+
 typedef struct ak_rkey {
     const char *key_id;
     const ak_finding **f; /* every finding of this key, in input order */
@@ -41,8 +50,21 @@ typedef struct ak_rkey {
     json_t *facts;            /* owner, last_used, usage, evidence, mfa (owned) */
     const char *decision;     /* none, disable, contain, notify */
     json_t *entry;            /* this key's object in the report (borrowed from it) */
+    json_t *earlier_owner;    /* the owner an earlier run resolved, when deciding afresh */
+    const char *created_with; /* found as a foothold: the leaked key that created it */
+    ak_self_use *self;        /* our validations of the key (strings borrowed) */
+    size_t n_self;
     int failed;
+    int incomplete; /* a needed read failed: decided as in use, the run is incomplete */
 } ak_rkey;
+
+/* Sets up a run: the responder's credentials into *cr, the client, the ledger (read-only in a dry
+ * run) and, with o->apply, the audit log. 0, or -1 with the reason in err. */
+int ak_rctx_open(ak_rctx *c, const ak_respond_opts *o, ak_credentials *cr, char **ledger_path,
+                 ak_buf *err);
+void ak_rctx_close(ak_rctx *c);
+/* The responder's own account and ARN (STS GetCallerIdentity), once. 0 or -1 with err. */
+int ak_rctx_identity(ak_rctx *c, ak_buf *err);
 
 /* Outcome of ak_rcall. */
 enum { AK_RCALL_OK = 0, AK_RCALL_API_ERROR = 1, AK_RCALL_FAILED = -1 };
@@ -62,27 +84,53 @@ char *ak_rcall_error(const ak_call *call);
 /* Facts and decision for one key (read calls only); sets k->facts and k->decision. */
 void ak_plan_key(ak_rctx *c, ak_rkey *k);
 
-/* The ordered step names of a decision under the options ("disable", "delete", ...). */
-size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, const char *steps[8]);
+/* The ordered step names of a decision under the options ("disable", "delete", ...); a key is
+ * deleted only when it is deletable (positively unused). */
+size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, int deletable,
+                     const char *steps[8]);
 
 /* Runs (apply) or lists (dry run) the steps of one key into k->entry. */
 void ak_apply_key(ak_rctx *c, ak_rkey *k);
 
+/* Runs or plans one named step of k (bracketed in the ledger) into steps; 0 or -1 (failed). */
+int ak_apply_one(ak_rctx *c, ak_rkey *k, const char *name, json_t *steps, int *pending);
+
+/* ActionTrail look-back: the unused window, or --evidence-days when longer. */
+unsigned ak_respond_evidence_days(const ak_respond_opts *o);
+
 /* ActionTrail events made with the key and MFA of its user, into facts. */
 void ak_evidence_gather(ak_rctx *c, ak_rkey *k);
+
+/* ActionTrail events made with the key since `since` (all count as use) into facts.evidence. */
+void ak_evidence_trail(ak_rctx *c, ak_rkey *k, time_t since);
 
 /* What a human must still do for a key, given its facts, decision and steps (a JSON array). */
 json_t *ak_plan_todo(const ak_rkey *k, const ak_respond_opts *o);
 
-/*
- * Usage verdict: 1 in use, 0 unused. last_used may be NULL or "" (never used). A last use at or
- * after first_validation minus AK_SELF_USE_GRACE is akhound's own validation call, not evidence.
- * recent_events counts ActionTrail calls made with the key other than STS GetCallerIdentity.
- * *reason receives a static explanation.
- */
+typedef struct ak_usage_in {
+    const char *last_used; /* a fresh GetAccessKeyLastUsed: NULL the read failed, "" none */
+    const char *created;   /* the key's CreateDate; NULL when it could not be read */
+    const ak_self_use *self;
+    size_t n_self;
+    long trail_uses;  /* ActionTrail calls made with the key in the window, ours excluded */
+    int trail_failed; /* ActionTrail could not be read */
+    long long now;
+    unsigned unused_days;
+} ak_usage_in;
+
+typedef struct ak_usage {
+    int in_use;
+    int incomplete; /* a needed read failed: the run is incomplete */
+    char reason[320];
+} ak_usage;
+
+/* Without a read before it, a last use this long before a validation's checked_at may be ours. */
 #define AK_SELF_USE_GRACE 900
-int ak_respond_in_use(const char *last_used, const char *first_validation, long long now,
-                      unsigned unused_days, long recent_events, const char **reason);
+/* Clock difference between akhound and the cloud allowed around our own calls. */
+#define AK_SELF_USE_SLACK 120
+
+/* The fail-safe usage rule (usage.c): in use unless positively known unused. */
+void ak_respond_usage(const ak_usage_in *in, ak_usage *u);
 
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (also with fractional seconds) into Unix time; -1 on error. */
 long long ak_respond_parse_time(const char *s);

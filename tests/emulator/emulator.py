@@ -18,12 +18,20 @@ would. Control endpoints under /_emulator/ read the state and counters and confi
   POST /_emulator/clock           {"skew_seconds": N} shift the emulator's clock
 
 A user with "deny_actions": [ACTION, ...] in the state gets 403 NoPermission for those actions.
+Behaviours the reference marks "not confirmed" are chosen by the state's "behaviour" object:
+  never_used: "empty" (default) | "absent" | "null"   LastUsedDate of a key never used
+  sts_last_used: true (default) | false               whether STS calls update a key's last use
+  trail_response_elements: true (default) | false     whether events hold responseElements (the
+                                                      new AccessKeyId of CreateAccessKey)
+ActionTrail events record the caller's User-Agent.
 
 Faults (PUT /_emulator/faults or --faults JSON): {"latency_ms": 20, "tls_handshake_delay_ms": 0,
  "rules": [{"kind": K, "after": 0, "count": 1, "action": "GetCallerIdentity", ...}]} with kind
  throttle (retry_after_ms), status (status, code), reset, truncate (body cut, connection closed),
  truncate_json (complete response, cut JSON), malformed (not JSON), hang (ms).
  A rule applies to matching requests after letting `after` through, `count` times (-1: always).
+ With "after_effect": true the call is carried out first and only its answer is faulty (a lost
+ reply to a write).
 
 Usage:
   emulator.py serve --state FILE [--port 0] [--port-file FILE] [--cert PEM --key PEM] [--faults J]
@@ -164,6 +172,11 @@ class State:
         self.d = d
         self.key_index = {k["id"]: k for k in d["access_keys"]}
         self.user_index = {(u["account"], u["name"]): u for u in d["users"]}
+
+    def behaviour(self, name, default):
+        """Where the reference marks a behaviour "not confirmed", the state's "behaviour" object
+        chooses it, so akhound can be tested against each possibility."""
+        return self.d.get("behaviour", {}).get(name, default)
 
     def account(self, acc_id):
         for a in self.d["accounts"]:
@@ -367,10 +380,24 @@ def h_ims_get_user(st, caller, params):
     return {"User": user_json(st, u, True)}
 
 
+def last_used_json(st, k, ims):
+    """How a key that was never used is reported is not confirmed: behaviour "never_used" picks
+    an empty LastUsedDate ("empty", the default), no LastUsedDate field ("absent") or null."""
+    out = {"LastUsedDate": k.get("last_used", "")}
+    if ims:
+        out["ServiceName"] = k.get("last_used_service", "")
+    if not out["LastUsedDate"]:
+        shape = st.behaviour("never_used", "empty")
+        if shape == "absent":
+            del out["LastUsedDate"]
+        elif shape == "null":
+            out["LastUsedDate"] = None
+    return {"AccessKeyLastUsed": out}
+
+
 def h_ims_last_used(st, caller, params):
     k = key_of_user(st, ims_target(st, caller, params), need(params, "UserAccessKeyId"), caller["account"])
-    return {"AccessKeyLastUsed": {"LastUsedDate": k.get("last_used", ""),
-                                  "ServiceName": k.get("last_used_service", "")}}
+    return last_used_json(st, k, True)
 
 
 def h_ims_list_keys(st, caller, params):
@@ -387,6 +414,35 @@ def h_ims_delete_key(st, caller, params):
     k = key_of_user(st, ims_target(st, caller, params), need(params, "UserAccessKeyId"), caller["account"])
     delete_key(st, k)
     return {}
+
+
+ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def random_text(n):
+    return "".join(ALNUM[b % len(ALNUM)] for b in os.urandom(n))
+
+
+def create_key(st, caller, user):
+    """RAM allows two AccessKeys per user. The secret is shown in this answer only."""
+    if user is None:
+        raise ApiError(404, "EntityNotExist.User", "The user does not exist.")
+    if len(user_keys(st, caller["account"], user)) >= 2:
+        raise ApiError(409, "LimitExceeded.User.AccessKey", "The count of access keys of the user exceeds the limit.")
+    k = {"id": "LT" + "AI" + random_text(20), "secret": random_text(30), "account": caller["account"],
+         "user": user["name"], "status": "Active", "created": iso_now()}
+    st.d["access_keys"].append(k)
+    st.key_index[k["id"]] = k
+    return {"AccessKey": {"AccessKeyId": k["id"], "AccessKeySecret": k["secret"], "Status": "Active",
+                          "CreateDate": k["created"]}}
+
+
+def h_ims_create_key(st, caller, params):
+    return create_key(st, caller, ims_target(st, caller, params))
+
+
+def h_ram_create_key(st, caller, params):
+    return create_key(st, caller, ram_target(st, caller, params))
 
 
 def mfa_json(u, ims):
@@ -453,7 +509,7 @@ def h_ram_delete_key(st, caller, params):
 def h_ram_last_used(st, caller, params):
     u = st.user(caller["account"], name=need(params, "UserName"))
     k = key_of_user(st, u, need(params, "UserAccessKeyId"), caller["account"])
-    return {"AccessKeyLastUsed": {"LastUsedDate": k.get("last_used", "")}}
+    return last_used_json(st, k, False)
 
 
 def h_ram_mfa(st, caller, params):
@@ -642,6 +698,8 @@ HANDLERS = {
     ("ims", "ListAccessKeys"): (h_ims_list_keys, False),
     ("ims", "UpdateAccessKey"): (h_ims_update_key, True),
     ("ims", "DeleteAccessKey"): (h_ims_delete_key, True),
+    ("ims", "CreateAccessKey"): (h_ims_create_key, True),
+    ("ram", "CreateAccessKey"): (h_ram_create_key, True),
     ("ims", "GetUserMFAInfo"): (h_ims_mfa, False),
     ("ims", "GetLoginProfile"): (h_ims_login, False),
     ("ram", "GetUser"): (h_ram_get_user, False),
@@ -788,11 +846,13 @@ class Emulator:
         self.check_nonce(key_id, hdr["x-acs-signature-nonce"])
         return caller, hdr["x-acs-action"], hdr["x-acs-version"]
 
-    def record(self, caller, product, action, params, key_id):
-        """What the real cloud remembers of a successful call: last use and an audit event."""
+    def record(self, caller, product, action, params, key_id, agent, rid, out):
+        """What the real cloud remembers of a successful call: last use and an audit event.
+        Whether STS calls update a key's last use is not confirmed: behaviour "sts_last_used"
+        (default true) chooses."""
         k = caller.get("key")
         now = iso_now()
-        if k is not None:
+        if k is not None and (product != "sts" or self.state.behaviour("sts_last_used", True)):
             k["last_used"] = now
             k["last_used_service"] = PRODUCTS[product][2]
         if product == "actiontrail":
@@ -801,12 +861,15 @@ class Emulator:
                  "accountId": caller["account"], "accessKeyId": key_id,
                  "userName": caller.get("user") or ("root" if caller["kind"] == "root" else "")}
         self.state.d["events"].append({
-            "eventId": str(uuid.uuid4()), "eventName": action, "eventTime": now,
+            "eventId": str(uuid.uuid4()), "eventName": action, "eventTime": now, "requestId": rid,
             "eventSource": PRODUCTS[product][1], "serviceName": PRODUCTS[product][2],
             "eventType": "ApiCall", "eventVersion": "1", "apiVersion": PRODUCTS[product][0],
             "eventRW": "Write" if HANDLERS.get((product, action), (None, False))[1] else "Read",
             "requestParameters": {k2: v for k2, v in params.items() if k2 not in SIGN_PARAMS},
-            "sourceIpAddress": "127.0.0.1", "userAgent": "emulator", "userIdentity": ident})
+            "responseElements": {"AccessKey": {n: v for n, v in out["AccessKey"].items()
+                                               if n != "AccessKeySecret"}}
+            if "AccessKey" in out and self.state.behaviour("trail_response_elements", True) else {},
+            "sourceIpAddress": "127.0.0.1", "userAgent": agent, "userIdentity": ident})
 
 
 SIGN_PARAMS = {"AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce",
@@ -970,8 +1033,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if latency:
             time.sleep(latency / 1000.0)
         f = self.emu.faults.pick(action, key_id)
-        if f and self.apply_fault(f, product):
+        if f and not f.get("after_effect") and self.apply_fault(f, product):
             return
+        rid = request_id()
         try:
             if v3:
                 caller, action, version = self.emu.auth_v3(method, path or "/", query, self.headers.items(), auth, body)
@@ -985,10 +1049,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if product != "sts" and (denied_by_policy(st, caller) or denied_action(st, caller, action)):
                     raise ApiError(403, "NoPermission", "You are not authorized to do this action.")
                 out = HANDLERS[(product, action)][0](st, caller, p)
-                self.emu.record(caller, product, action, p, key_id)
+                self.emu.record(caller, product, action, p, key_id, self.headers.get("User-Agent") or "", rid, out)
         except ApiError as e:
             return self.send_error_body(product, e)
-        out["RequestId"] = request_id()
+        if f and f.get("after_effect") and self.apply_fault(f, product):
+            return  # the call took effect, its answer is lost
+        out["RequestId"] = rid
         self.send_json(200, out)
 
 

@@ -9,6 +9,7 @@
 # id_line ID [CHECKED_AT STATUS [ACCOUNT TYPE ARN]]  one JSONL finding holding only an ID
 # emu_py EXPR       evaluates a Python expression over the emulator state `s`, prints the result
 # resp_writes       count of state-changing RAM/IMS calls the emulator served, as JSON by action
+#                   (CreateAccessKey included)
 
 iso_ago() { date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ; }
 
@@ -86,7 +87,7 @@ resp_writes() {
   emu_ctl GET counters | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["by_action"]
-w = ["UpdateAccessKey", "DeleteAccessKey", "CreatePolicy", "CreatePolicyVersion", "AttachPolicyToUser", "DetachPolicyFromUser"]
+w = ["UpdateAccessKey", "DeleteAccessKey", "CreatePolicy", "CreatePolicyVersion", "AttachPolicyToUser", "DetachPolicyFromUser", "CreateAccessKey"]
 print(json.dumps({a: d.get(a, 0) for a in w if d.get(a, 0)}, sort_keys=True))'
 }
 
@@ -99,7 +100,7 @@ base = sys.argv[1] + "/_emulator/"
 s = json.load(urllib.request.urlopen(base + "state"))
 d = json.load(urllib.request.urlopen(base + "counters"))["by_action"]
 names = ["UpdateAccessKey", "DeleteAccessKey", "CreatePolicy", "CreatePolicyVersion",
-         "AttachPolicyToUser", "DetachPolicyFromUser"]
+         "AttachPolicyToUser", "DetachPolicyFromUser", "CreateAccessKey"]
 w = json.dumps({a: d.get(a, 0) for a in names if d.get(a, 0)}, sort_keys=True)
 status = lambda kid: ([k.get("status") for k in s["access_keys"] if k["id"] == kid] or ["absent"])[0]
 pol = lambda user: [a["name"] for u in s["users"] if u["name"] == user for a in u["policies"]]
@@ -124,4 +125,29 @@ resp_start() {
   resp_state "$TMP/e.state.json"
   emu_start e
   resp_env
+}
+
+# jq_key KEY FIELD   one field of KEY's entry in the JSON respond report in $OUT
+jq_key() {
+  python3 -c 'import json,sys; r=json.load(sys.stdin); print([k.get(sys.argv[2]) for k in r["keys"] if k["key_id"]==sys.argv[1]][0])' "$1" "$2" <<<"$OUT"
+}
+
+# state_edit PYTHON [IN [OUT]]  runs PYTHON over the state `s` of IN (default $TMP/e.state.json)
+# into OUT (default $TMP/x.state.json); key(ID) is that AccessKey's object.
+state_edit() {
+  python3 - "${2:-$TMP/e.state.json}" "${3:-$TMP/x.state.json}" "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+key = lambda kid: [k for k in s["access_keys"] if k["id"] == kid][0]
+exec(sys.argv[3])
+json.dump(s, open(sys.argv[2], "w"))
+PY
+}
+
+# other_policy IN OUT  the state IN, plus a policy akhound-leaked-key-deny of ACCT holding
+# another document than the Deny policy.
+other_policy() {
+  state_edit "s['policies'] = [{'account': '$ACCT', 'name': 'akhound-leaked-key-deny', 'type': 'Custom',
+  'default_version': 'v1', 'created': '2024-01-01T00:00:00Z', 'next_version': 2,
+  'versions': [{'id': 'v1', 'created': '2024-01-01T00:00:00Z', 'document': '{\"Version\":\"1\",\"Statement\":[]}'}]}]" "$1" "$2"
 }

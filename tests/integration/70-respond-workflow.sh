@@ -1,5 +1,6 @@
 # akhound respond against the emulator: the dry run changes nothing; --apply disables unused keys
-# (our own validation call is not use; an ID-only finding is resolved through IMS), contains a key
+# (our own validation call is not use when validate read the last use before it, with
+# --responder-credentials; an ID-only finding is resolved through IMS), contains a key
 # in use with the exact Deny policy (created once, attached once), notifies only for root and
 # other-account keys, leaves dead keys alone; a second run makes no call at all; --delete-unused
 # deletes the disabled keys; a policy of that name with another document gets a new default
@@ -19,8 +20,13 @@ KN_ID=$(new_key_id) KN_SECRET=$(new_secret)
   finding_line access_key_pair "$KF_ID" "$KF_SECRET"
   finding_line access_key_pair "$KN_ID" "$KN_SECRET"
 } >"$TMP/pairs.jsonl"
-run validate --show-secrets "$TMP/pairs.jsonl"
+run validate --responder-credentials env --show-secrets "$TMP/pairs.jsonl"
 expect_rc 3
+[ "$(out_field "$KU_ID" validation.last_used_before.source)" = ims:GetAccessKeyLastUsed ] ||
+  fail "KU: no last use read before validating"
+[ -z "$(out_field "$KU_ID" validation.last_used_before.date)" ] || fail "KU had a use before"
+[ -n "$(out_field "$KB_ID" validation.last_used_before.date)" ] || fail "KB's use not recorded"
+[ -z "$(out_field "$KF_ID" validation.last_used_before.source)" ] || fail "KF is not ours to read"
 { echo "$OUT"; id_line "$KO_ID"; } >"$TMP/in.jsonl"
 # Validation itself made KU "used" just now; that must not count.
 [ -n "$(emu_py "[k.get('last_used','') for k in s['access_keys'] if k['id']=='$KU_ID'][0]")" ] ||
@@ -46,7 +52,7 @@ print([k[sys.argv[2]] for k in r["keys"] if k["key_id"] == sys.argv[1]][0])' "$1
 [ "$(decision "$KF_ID" decision)" = notify ] || fail "KF: foreign key"
 [ "$(decision "$KN_ID" decision)" = none ] || fail "KN: not_found"
 decision "$KO_ID" facts | grep -q "'source': 'ims'" || fail "KO not resolved through IMS"
-decision "$KU_ID" facts | grep -q "own validation" || fail "KU: reason"
+decision "$KU_ID" facts | grep -q "no use recorded; created" || fail "KU: reason"
 decision "$KR_ID" facts | grep -q "'kind': 'root'" || fail "KR: owner kind"
 decision "$KF_ID" facts | grep -q "'kind': 'foreign'" || fail "KF: owner kind"
 decision "$KB_ID" steps | grep -q "'status': 'planned'" || fail "KB: steps not planned"
@@ -100,15 +106,7 @@ grep -q '"action":"UpdateAccessKey".*"outcome":"ok"' "$AUDIT" || fail "audit lac
 
 # The policy already exists with another document: a new default version, attached once.
 resp_state "$TMP/p.state.json"
-python3 - "$TMP/p.state.json" "$ACCT" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-s["policies"] = [{"account": sys.argv[2], "name": "akhound-leaked-key-deny", "type": "Custom",
-                  "default_version": "v1", "created": "2024-01-01T00:00:00Z", "next_version": 2,
-                  "versions": [{"id": "v1", "created": "2024-01-01T00:00:00Z",
-                                "document": "{\"Version\":\"1\",\"Statement\":[]}"}]}]
-json.dump(s, open(sys.argv[1], "w"))
-PY
+other_policy "$TMP/p.state.json" "$TMP/p.state.json"
 emu_start p
 resp_env
 rm -rf "$TMP/home"

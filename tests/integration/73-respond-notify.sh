@@ -29,7 +29,7 @@ SMTP=smtp://127.0.0.1:$SINK_PORT
   finding_line access_key_pair "$KB_ID" "$KB_SECRET"
   finding_line access_key_pair "$KR_ID" "$KR_SECRET"
 } >"$TMP/pairs.jsonl"
-run validate --show-secrets "$TMP/pairs.jsonl"
+run validate --responder-credentials env --show-secrets "$TMP/pairs.jsonl"
 { echo "$OUT"; id_line "$KF_ID"; } >"$TMP/in.jsonl"
 
 notify=(--notify-webhook "$HOOK" --notify-smtp "$SMTP" --notify-to sec@example.com --notify-to ops@example.com)

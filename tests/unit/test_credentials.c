@@ -145,6 +145,37 @@ static void test_profile_errors(void **state)
     expect_error("profile is disabled");
 }
 
+/* Named credentials: exactly the source named, never the rest of the chain. */
+static void test_named(void **state)
+{
+    (void)state;
+    write_config(fixture);
+    ak_credentials c;
+    ak_buf err = AK_BUF_INIT;
+    /* "env" with the variables unset does not fall back to the profile file */
+    assert_int_equal(ak_credentials_load_named(&c, "env", &err), -1);
+    assert_non_null(strstr(ak_buf_cstr(&err), "not set"));
+    ak_buf_reset(&err);
+    assert_int_equal(ak_credentials_load_named(&c, "profile:StsToken", &err), 0);
+    assert_string_equal(c.security_token, "stsToken");
+    ak_credentials_free(&c);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "envid", 1);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "envsecret", 1);
+    /* a named profile wins over the environment */
+    assert_int_equal(ak_credentials_load_named(&c, "profile:AK", &err), 0);
+    assert_string_equal(c.access_key_id, "akid");
+    ak_credentials_free(&c);
+    assert_int_equal(ak_credentials_load_named(&c, "env", &err), 0);
+    assert_string_equal(c.access_key_id, "envid");
+    ak_credentials_free(&c);
+    assert_int_equal(ak_credentials_load_named(&c, "default", &err), -1);
+    assert_non_null(strstr(ak_buf_cstr(&err), "env or profile:NAME"));
+    ak_buf_reset(&err);
+    assert_int_equal(ak_credentials_load_named(&c, "profile:nope", &err), -1);
+    assert_null(c.secret);
+    ak_buf_free(&err);
+}
+
 static void test_config_file_env(void **state)
 {
     (void)state;
@@ -164,6 +195,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_env_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_half_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_sts_by_env, setup, teardown),
