@@ -32,7 +32,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install clean selfscan
+.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install clean selfscan \
+        accuracy
 
 all: $(BUILD)/akhound
 
@@ -89,6 +90,10 @@ asan:
 
 fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Found / false alarms of akhound beside other scanners' published rules on tests/accuracy/.
+accuracy: $(BUILD)/akhound
+	@python3 tests/accuracy/harness.py $(BUILD)/akhound
 
 bench: $(BUILD)/akhound
 	@bench/run-all.sh
