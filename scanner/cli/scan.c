@@ -163,13 +163,18 @@ static int run_validation(scan_run *r)
     return rc;
 }
 
+/* Findings seen expired in the file itself (an STS sample beside its past Expiration) are
+ * reported but do not fail the run: a pre-commit hook must not block on a dead sample. */
 static int exit_code(const scan_run *r)
 {
-    for (size_t i = 0; i < r->found.len; i++)
-        if (r->found.items[i].validation && r->found.items[i].validation->status == AK_VAL_VALID)
-            return AK_EXIT_LIVE;
+    size_t live = 0;
+    for (size_t i = 0; i < r->found.len; i++) {
+        const ak_validation *v = r->found.items[i].validation;
+        if (v && v->status == AK_VAL_VALID) return AK_EXIT_LIVE;
+        live += !v || v->status != AK_VAL_EXPIRED;
+    }
     if (r->sum.incomplete || r->sum.errors) return AK_EXIT_ERROR;
-    return r->found.len ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+    return live ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
 }
 
 static int write_report(scan_run *r)

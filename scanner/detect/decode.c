@@ -163,6 +163,48 @@ size_t ak_unescape(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32
     return escapes;
 }
 
+static int is_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t ak_join_at(const uint8_t *in, size_t n, size_t i)
+{
+    uint8_t q = in[i];
+    if ((q != '"' && q != '\'' && q != '`') || i == 0 || !ak_is_b64(in[i - 1])) return 0;
+    size_t k = i + 1;
+    int op = 0;
+    while (k < n && k - i < 64) {
+        if (is_blank(in[k]))
+            k++;
+        else if (in[k] == '\\' && k + 1 < n && (in[k + 1] == '\n' || in[k + 1] == '\r'))
+            k += 2; /* a line continuation */
+        else if (!op && (in[k] == '+' || in[k] == '.' || in[k] == '&')) {
+            op = 1;
+            k++;
+        } else
+            break;
+    }
+    if (k == i + 1 || k + 1 >= n || in[k] != q || !ak_is_b64(in[k + 1])) return 0;
+    return k + 1 - i;
+}
+
+size_t ak_join_literals(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map)
+{
+    size_t joins = 0;
+    for (size_t i = 0; i < n;) {
+        size_t used = ak_join_at(in, n, i);
+        if (used) {
+            i += used;
+            joins++;
+        } else {
+            emit(out, map, in[i], base + i);
+            i++;
+        }
+    }
+    return joins;
+}
+
 void ak_utf16le_decode(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map)
 {
     size_t i = 0;

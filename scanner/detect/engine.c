@@ -327,7 +327,7 @@ static int new_region(ak_scratch *s, int parent, const char *encoding)
     r->parent = parent;
     r->depth = parent < 0 ? 0 : s->regions[parent].depth + 1;
     r->encoding = encoding;
-    r->pct_end = r->esc_end = 0;
+    r->pct_end = r->esc_end = r->cat_end = 0;
     return (int)s->n_regions++;
 }
 
@@ -471,6 +471,7 @@ static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, s
     if (!e->opts.no_placeholder_filter && (ak_in_template(rg->data, rg->len, cs, ce) ||
                                            !ak_value_passes(r, &e->rules->placeholders, v, n)))
         return 0;
+    if (r->role == AK_ROLE_ID && ak_in_presigned_url(rg->data, rg->len, cs, ce)) return 0;
     add_comp(s, rule, region, cs, ce, v, n, dec > 0 ? "base64" : rg->encoding);
     return 1;
 }
@@ -567,21 +568,37 @@ static int has_escape_near(const uint8_t *d, size_t len, size_t start, size_t en
     return memchr(d + a, mark, b - a) != NULL;
 }
 
-/* percent / escaped: decode the hit's line (bounded) once and scan it again. */
-static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t start, size_t end,
-                          int percent, ak_buf *err)
+/* A quote near the hit that ends a literal joined to the next one. */
+static int has_join_near(const uint8_t *d, size_t len, size_t start)
 {
+    size_t b = start + 1024 < len ? start + 1024 : len;
+    for (size_t i = start; i < b && d[i] != '\n'; i++)
+        if (ak_join_at(d, len, i)) return 1;
+    return 0;
+}
+
+enum { DEC_PERCENT, DEC_ESCAPED, DEC_CONCAT };
+
+/* percent / escaped / concat: decode the hit's line (bounded; concat: up to 16 lines further, for
+ * a literal continued over lines) once and scan it again. */
+static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t start, size_t end,
+                          int how, ak_buf *err)
+{
+    static const char *const names[] = {"percent", "escaped", "plain"};
     ak_region *rg = &s->regions[region];
-    size_t *done = percent ? &rg->pct_end : &rg->esc_end;
+    size_t *done = how == DEC_PERCENT ? &rg->pct_end : how == DEC_ESCAPED ? &rg->esc_end
+                                                                          : &rg->cat_end;
     if (start < *done) return 0;
     size_t ws = lines_back(rg->data, start, 0, 1024);
-    size_t we = lines_forward(rg->data, rg->len, end, 0, 1024);
+    size_t we = lines_forward(rg->data, rg->len, end, how == DEC_CONCAT ? 16 : 0,
+                             how == DEC_CONCAT ? 16384 : 1024);
     *done = we;
-    int child = new_region(s, region, percent ? "percent" : "escaped");
+    int child = new_region(s, region, names[how]);
     ak_region *c = &s->regions[child];
     const uint8_t *d = s->regions[region].data;
-    size_t n = percent ? ak_percent_decode(d + ws, we - ws, ws, &c->owned, &c->map)
-                       : ak_unescape(d + ws, we - ws, ws, &c->owned, &c->map);
+    size_t n = how == DEC_PERCENT   ? ak_percent_decode(d + ws, we - ws, ws, &c->owned, &c->map)
+               : how == DEC_ESCAPED ? ak_unescape(d + ws, we - ws, ws, &c->owned, &c->map)
+                                    : ak_join_literals(d + ws, we - ws, ws, &c->owned, &c->map);
     if (!n) {
         s->n_regions--; /* nothing was encoded: drop the region */
         return 0;
@@ -604,11 +621,15 @@ static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_h
     if (context_ok(r, rg, start)) confirm_at(e, s, p->rule, region, start);
     if (!can_decode) return 0;
     if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, h->end, '%') &&
-        decode_line_at(e, s, region, start, h->end, 1, err))
+        decode_line_at(e, s, region, start, h->end, DEC_PERCENT, err))
         return -1;
     rg = &s->regions[region];
-    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, h->end, '\\'))
-        return decode_line_at(e, s, region, start, h->end, 0, err);
+    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, h->end, '\\') &&
+        decode_line_at(e, s, region, start, h->end, DEC_ESCAPED, err))
+        return -1;
+    rg = &s->regions[region];
+    if ((r->decoders & AK_DEC_CONCAT) && has_join_near(rg->data, rg->len, start))
+        return decode_line_at(e, s, region, start, h->end, DEC_CONCAT, err);
     return 0;
 }
 
@@ -657,7 +678,9 @@ static int comp_cmp(const void *pa, const void *pb)
     const ak_comp *a = pa, *b = pb;
     if (a->root_off != b->root_off) return a->root_off < b->root_off ? -1 : 1;
     if (a->rule != b->rule) return a->rule < b->rule ? -1 : 1;
-    unsigned da = a->region ? 1 : 0, db = b->region ? 1 : 0; /* prefer what was found plainly */
+    /* the longest reading first (literals joined over a split), then what was found plainly */
+    if (a->root_end != b->root_end) return a->root_end > b->root_end ? -1 : 1;
+    unsigned da = a->region ? 1 : 0, db = b->region ? 1 : 0;
     if (da != db) return da < db ? -1 : 1;
     return a->region < b->region ? -1 : a->region > b->region;
 }
@@ -668,8 +691,23 @@ static void drop_comp(ak_scratch *s, size_t i)
     s->comps[i].value = NULL;
 }
 
-/* Sorts by root offset, drops duplicates and allow-commented components, and numbers lines. */
-static void finish_components(ak_scratch *s, const ak_chunk *chunk)
+/* A component decoded from inside a security token (which embeds its own STS ID) is part of that
+ * token, not a second credential. */
+static int inside_token(const ak_engine *e, const ak_scratch *s, const ak_comp *c)
+{
+    if (!c->region || e->rules->items[c->rule].role == AK_ROLE_STS_TOKEN) return 0;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        const ak_comp *t = &s->comps[i];
+        if (t->value && e->rules->items[t->rule].role == AK_ROLE_STS_TOKEN &&
+            t->root_off <= c->root_off && c->root_end <= t->root_end)
+            return 1;
+    }
+    return 0;
+}
+
+/* Sorts by root offset, drops duplicates, parts of tokens and allow-commented components, and
+ * numbers lines. */
+static void finish_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk)
 {
     if (s->n_comps > 1) qsort(s->comps, s->n_comps, sizeof *s->comps, comp_cmp);
     const ak_region *root = &s->regions[0];
@@ -679,7 +717,7 @@ static void finish_components(ak_scratch *s, const ak_chunk *chunk)
         ak_comp *c = &s->comps[i];
         int dup = keep > 0 && s->comps[keep - 1].root_off == c->root_off &&
                   s->comps[keep - 1].rule == c->rule;
-        if (dup || ak_allowed_inline(root->data, root->len, c->root_off)) {
+        if (dup || inside_token(e, s, c) || ak_allowed_inline(root->data, root->len, c->root_off)) {
             drop_comp(s, i);
             continue;
         }
@@ -713,7 +751,7 @@ int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chun
         r->len = chunk->len;
     }
     if (scan_region(e, s, root, err)) return -1;
-    finish_components(s, chunk);
+    finish_components(e, s, chunk);
     return 0;
 }
 

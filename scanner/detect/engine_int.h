@@ -51,7 +51,7 @@ typedef struct ak_region {
     unsigned depth;
     const char *encoding;
     /* decoding already done in this region, so several hits do not decode the same text twice */
-    size_t pct_end, esc_end;
+    size_t pct_end, esc_end, cat_end;
 } ak_region;
 
 typedef struct ak_comp {

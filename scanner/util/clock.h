@@ -6,6 +6,7 @@
 #ifndef AK_UTIL_CLOCK_H
 #define AK_UTIL_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -15,5 +16,11 @@ void ak_sleep_ms(unsigned long ms);
 /* t as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes); out-parameter first, as everywhere. */
 void ak_iso8601(char out[21], time_t t);
 void ak_iso8601_now(char out[21]);
+/* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS" at the start of s (a zone suffix is not
+ * read: STS writes UTC); -1 when s does not start with one. */
+long long ak_iso8601_parse(const char *s, size_t n);
+/* The current time for judging dates found in scanned text (an STS Expiration): AKHOUND_NOW
+ * (ISO 8601) when set, so tests can fix the clock, else the system clock. */
+time_t ak_now(void);
 
 #endif

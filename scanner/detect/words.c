@@ -1,0 +1,144 @@
+/* Word-likeness: see words.h. Hand-written because no installed library segments text into
+ * dictionary words; the list is small enough for a sorted array and prefix-narrowing search. */
+#include "detect/words.h"
+#include "util/mem.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The sorted, newline-separated list (Makefile: $(BUILD)/gen/words.txt, NUL-terminated). */
+extern const char ak_words_text[];
+
+static uint32_t *word_off; /* start of each word in ak_words_text, plus one past the end */
+static size_t n_words;
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static void build_index(void)
+{
+    size_t n = 0, cap = 0;
+    const char *p = ak_words_text;
+    for (; *p; p++) {
+        if (p == ak_words_text || p[-1] == '\n') {
+            AK_GROW(word_off, cap, n + 1);
+            word_off[n++] = (uint32_t)(p - ak_words_text);
+        }
+    }
+    AK_GROW(word_off, cap, n + 1);
+    word_off[n] = (uint32_t)(p - ak_words_text) + 1;
+    n_words = n;
+}
+
+static size_t word_len(size_t k)
+{
+    return word_off[k + 1] - word_off[k] - 1;
+}
+
+/* Character i of word k, or 0 past its end (so shorter words sort first, as in the list). */
+static char word_char(size_t k, size_t i)
+{
+    return i < word_len(k) ? ak_words_text[word_off[k] + i] : 0;
+}
+
+/* Narrows [lo, hi), words sharing their first i characters, to those whose character i is c. */
+static void narrow(size_t *lo, size_t *hi, size_t i, char c)
+{
+    size_t a = *lo, b = *hi;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (word_char(m, i) < c) a = m + 1;
+        else b = m;
+    }
+    size_t e = a, f = *hi;
+    while (e < f) {
+        size_t m = e + (f - e) / 2;
+        if (word_char(m, i) <= c) e = m + 1;
+        else f = m;
+    }
+    *lo = a;
+    *hi = e;
+}
+
+/* The letters c may stand for: itself in lower case, or what a leet digit is read as. */
+static size_t spellings(char c, const char **out)
+{
+    static const char *const leet[10] = {"o", "il", "z", "e", "a", "s", "g", "t", "b", "g"};
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyz";
+    if (c >= '0' && c <= '9') return strlen(*out = leet[c - '0']);
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return 0;
+    *out = abc + ((c | 0x20) - 'a');
+    return 1;
+}
+
+static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+/* One case style: all letters lower, all upper, or the first upper and the rest lower. */
+static int one_style(const char *s, size_t i, size_t j)
+{
+    int up = 0, lo = 0, lo_after_first = 0, letters = 0;
+    for (size_t k = i; k < j; k++) {
+        up |= is_upper(s[k]) && k > i;
+        lo |= is_lower(s[k]);
+        lo_after_first |= is_lower(s[k]) && k > i;
+        letters += is_upper(s[k]) || is_lower(s[k]);
+    }
+    if (!letters) return 0;
+    if (!up) return 1;                          /* lower, or Capitalized */
+    return !lo && !lo_after_first;              /* UPPER */
+}
+
+/* A 2-3 letter word counts only as a whole Capitalized camel-case segment. */
+static int camel_segment(const char *s, size_t n, size_t i, size_t j)
+{
+    if (!is_upper(s[i])) return 0;
+    for (size_t k = i + 1; k < j; k++)
+        if (!is_lower(s[k])) return 0;
+    return j == n || !is_lower(s[j]);
+}
+
+typedef struct walk {
+    const char *s;
+    size_t n, start;
+    unsigned char *best; /* best[k]: most characters of s[0..k) covered */
+} walk;
+
+static void improve(walk *w, size_t end)
+{
+    size_t len = end - w->start;
+    int counts = len >= 4 ? one_style(w->s, w->start, end)
+                          : len >= 2 && camel_segment(w->s, w->n, w->start, end);
+    unsigned v = w->best[w->start] + (unsigned)len;
+    if (counts && v > w->best[end]) w->best[end] = (unsigned char)v;
+}
+
+/* Follows every dictionary word that starts at w->start through s[j..), spelling leet digits
+ * each way they can be read. */
+static void follow(walk *w, size_t j, size_t lo, size_t hi)
+{
+    if (j >= w->n || j - w->start >= 14) return;
+    const char *alt = NULL;
+    size_t n_alt = spellings(w->s[j], &alt);
+    for (size_t a = 0; a < n_alt; a++) {
+        size_t l = lo, h = hi;
+        narrow(&l, &h, j - w->start, alt[a]);
+        if (l == h) continue;
+        if (word_len(l) == j + 1 - w->start) improve(w, j + 1);
+        follow(w, j + 1, l, h);
+    }
+}
+
+double ak_word_coverage(const char *s, size_t n)
+{
+    if (!n || n > 64) return 0;
+    pthread_once(&index_once, build_index);
+    unsigned char best[65] = {0};
+    walk w = {s, n, 0, best};
+    for (size_t i = 0; i < n; i++) {
+        if (best[i] > best[i + 1]) best[i + 1] = best[i];
+        w.start = i;
+        follow(&w, i, 0, n_words);
+        if (best[i] > best[i + 1]) best[i + 1] = best[i];
+    }
+    return (double)best[n] / (double)n;
+}
