@@ -242,12 +242,18 @@ static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *
 }
 
 /* The same text found by two rules of one role (a specific and a generic keyword, or a keyword
- * and a near rule) is one component: once either copy joined a finding, the other is used too,
+ * and a near rule; an STS name and an Alibaba Cloud name) is one component: once either copy joined a finding, the other is used too,
  * and of unused copies only the first is reported. Components are sorted by root offset, so the
  * copies are neighbours. */
+static ak_role role_class(ak_role r)
+{
+    return r == AK_ROLE_STS_SECRET ? AK_ROLE_SECRET : r; /* a secret is a secret, STS or not */
+}
+
 static int same_text(const ak_rules *rules, const ak_comp *a, const ak_comp *b)
 {
-    return a->root_off == b->root_off && rules->items[a->rule].role == rules->items[b->rule].role;
+    return a->root_off == b->root_off &&
+           role_class(rules->items[a->rule].role) == role_class(rules->items[b->rule].role);
 }
 
 static void share_used(const ak_rules *rules, ak_scratch *s)

@@ -12,6 +12,9 @@ extern const char ak_words_text[];
 
 static uint32_t *word_off; /* start of each word in ak_words_text, plus one past the end */
 static size_t n_words;
+/* by_two[a * 26 + b]: index of the first word starting with letters a b (or later), so a search
+ * starts two letters deep instead of bisecting the whole list */
+static uint32_t by_two[26 * 26 + 1];
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 static void build_index(void)
@@ -27,6 +30,16 @@ static void build_index(void)
     AK_GROW(word_off, cap, n + 1);
     word_off[n] = (uint32_t)(p - ak_words_text) + 1;
     n_words = n;
+    size_t k = 0;
+    for (unsigned ab = 0; ab < 26 * 26; ab++) {
+        while (k < n) {
+            const char *w = ak_words_text + word_off[k];
+            if ((unsigned)(w[0] - 'a') * 26 + (unsigned)(w[1] - 'a') >= ab) break;
+            k++;
+        }
+        by_two[ab] = (uint32_t)k;
+    }
+    by_two[26 * 26] = (uint32_t)n;
 }
 
 static size_t word_len(size_t k)
@@ -112,11 +125,24 @@ static void improve(walk *w, size_t end)
     if (counts && v > w->best[end]) w->best[end] = (unsigned char)v;
 }
 
+/* 0 once s[start..j] can no longer be in one case style, so no longer word there can count. */
+static int style_holds(const char *s, size_t start, size_t j)
+{
+    if (j == start || !(is_upper(s[j]) || is_lower(s[j]))) return 1;
+    int lower_seen = 0, upper_later = 0;
+    for (size_t k = start; k < j; k++) {
+        lower_seen |= is_lower(s[k]);
+        upper_later |= is_upper(s[k]) && k > start;
+    }
+    if (is_upper(s[j])) return !lower_seen;
+    return !upper_later;
+}
+
 /* Follows every dictionary word that starts at w->start through s[j..), spelling leet digits
  * each way they can be read. */
 static void follow(walk *w, size_t j, size_t lo, size_t hi)
 {
-    if (j >= w->n || j - w->start >= 14) return;
+    if (j >= w->n || j - w->start >= 14 || !style_holds(w->s, w->start, j)) return;
     const char *alt = NULL;
     size_t n_alt = spellings(w->s[j], &alt);
     for (size_t a = 0; a < n_alt; a++) {
@@ -128,6 +154,23 @@ static void follow(walk *w, size_t j, size_t lo, size_t hi)
     }
 }
 
+/* The first two letters through the by_two table, then follow() for the rest. */
+static void follow_two(walk *w)
+{
+    size_t i = w->start;
+    if (i + 1 >= w->n || !style_holds(w->s, i, i + 1)) return;
+    const char *a = NULL, *b = NULL;
+    size_t na = spellings(w->s[i], &a), nb = spellings(w->s[i + 1], &b);
+    for (size_t x = 0; x < na; x++)
+        for (size_t y = 0; y < nb; y++) {
+            unsigned ab = (unsigned)(a[x] - 'a') * 26 + (unsigned)(b[y] - 'a');
+            size_t lo = by_two[ab], hi = by_two[ab + 1];
+            if (lo == hi) continue;
+            if (word_len(lo) == 2) improve(w, i + 2);
+            follow(w, i + 2, lo, hi);
+        }
+}
+
 double ak_word_coverage(const char *s, size_t n)
 {
     if (!n || n > 64) return 0;
@@ -137,7 +180,7 @@ double ak_word_coverage(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (best[i] > best[i + 1]) best[i + 1] = best[i];
         w.start = i;
-        follow(&w, i, 0, n_words);
+        follow_two(&w);
         if (best[i] > best[i + 1]) best[i + 1] = best[i];
     }
     return (double)best[n] / (double)n;
