@@ -108,19 +108,21 @@ static void url_bounds(const uint8_t *buf, size_t len, size_t start, size_t end,
     *b = j;
 }
 
-static int has_ci(const uint8_t *d, size_t n, const char *w)
+static int preceded_by(const uint8_t *buf, size_t start, const char *w)
 {
-    return has_word((const char *)d, n, w);
+    size_t m = strlen(w);
+    return start >= m && !strncasecmp((const char *)buf + start - m, w, m);
 }
 
 int ak_in_presigned_url(const uint8_t *buf, size_t len, size_t start, size_t end)
 {
-    static const char param[] = "accesskeyid=";
-    size_t m = sizeof param - 1;
-    if (start < m || strncasecmp((const char *)buf + start - m, param, m)) return 0;
+    /* OSSAccessKeyId= / AccessKeyId= (signature V1), x-oss-credential= (V4) */
+    if (!preceded_by(buf, start, "accesskeyid=") && !preceded_by(buf, start, "credential="))
+        return 0;
     size_t a, b;
     url_bounds(buf, len, start, end, &a, &b);
-    return has_ci(buf + a, b - a, "signature=") && has_ci(buf + a, b - a, "expires=");
+    const char *url = (const char *)buf + a;
+    return has_word(url, b - a, "signature=") && has_word(url, b - a, "expires=");
 }
 
 long long ak_expiration_near(const uint8_t *buf, size_t len, size_t off, unsigned lines)

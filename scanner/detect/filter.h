@@ -20,7 +20,7 @@ int ak_is_placeholder(const ak_placeholders *p, const char *s, size_t n);
 /* 1 when buf[start..end) is wrapped as a template variable (${...}, {{...}}, <...>, %(...)s) or
  * masked: followed by a mask ("****", "\\*\\*", "&#42;", "%2A", "…", "...", "<redacted>"). */
 int ak_in_template(const uint8_t *buf, size_t len, size_t start, size_t end);
-/* 1 when buf[start..end) is the AccessKeyId (or OSSAccessKeyId) parameter of a presigned URL,
+/* 1 when buf[start..end) is the AccessKeyId (OSSAccessKeyId, x-oss-credential) of a presigned URL,
  * one that also carries Signature= and Expires=: an ID such a URL shows by design. */
 int ak_in_presigned_url(const uint8_t *buf, size_t len, size_t start, size_t end);
 /* The time of an "Expiration" (ISO 8601 UTC, as STS writes it) within `lines` lines of `off`,

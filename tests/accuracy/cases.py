@@ -287,3 +287,57 @@ case("neg-aliyun-doc-url", DOC, "neg", "md")(
     lambda k: "See https://help.aliyun.com/document_detail/53045.html for the AccessKeySecret.")
 case("neg-alibaba-secret-ref", RL, "neg", "yml")(
     lambda k: "alibaba_secret: !vault |\n  $ANSIBLE_VAULT;1.1;AES256")
+
+# ---------- more shapes from real code ----------
+
+MORE_POS = [
+    ("id-dockerfile", "Dockerfile", "ENV ALIBABA_CLOUD_ACCESS_KEY_ID={i}", RL),
+    ("id-gha", "yml", "env:\n  ALICLOUD_ACCESS_KEY: {i}", RL),
+    ("id-sql", "sql", "INSERT INTO creds VALUES ('{i}', 'prod');", RL),
+    ("id-html-attr", "html", '<input name="ak" value="{i}">', RL),
+    ("id-cjk", "md", "密钥ID：{i}", RL + " (Chinese README)"),
+    ("id-notebook", "ipynb", '{{"source": ["ak = \\"{i}\\"\\n", "print(ak)"]}}', RL),
+    ("id-kotlin", "kt", 'val accessKeyId = "{i}"', RL),
+    ("id-csharp", "cs", 'var cfg = new Config {{ AccessKeyId = "{i}" }};', RL),
+    ("id-rust", "rs", 'let ak = String::from("{i}");', RL),
+    ("id-lua", "lua", 'local ak = "{i}"', RL),
+]
+for tag, ext, tpl, prov in MORE_POS:
+    case(tag, prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(i=k.id("LTAI5t", 18)))
+
+MORE_SECRETS = [
+    ("secret-aliyun-access-secret", "env", "ALIYUN_ACCESS_SECRET={s}", RL),
+    ("secret-aliyun-ak-secret", "py", "aliyun_ak_secret = '{s}'", RL),
+    ("secret-alibaba-cloud-secret-key", "tf", 'alibaba_cloud_secret_key = "{s}"', RL),
+    ("secret-alicloud-access-key", "env", "ALICLOUD_ACCESS_KEY_SECRET={s}", RL),
+    ("secret-cjk-name", "md", "阿里云 AccessKeySecret：{s}", RL + " (Chinese README)"),
+    ("secret-upper-digits", "env", "ALIBABA_TOKEN={u}", RL),
+    ("secret-json-nested-name", "json", '{{"alibabaCloudAccessKeySecret": "{s}"}}', RL),
+    ("secret-ruby-sym", "rb", "config.alibaba_secret = '{s}'", RL),
+    ("secret-swift", "swift", 'let alibabaKey = "{s}"', RL),
+    ("secret-gradle", "gradle", 'buildConfigField "String", "ALIYUN_SECRET", "\\"{s}\\""', RL),
+]
+for tag, ext, tpl, prov in MORE_SECRETS:
+    case(tag, prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(
+        s=k.secret(), u=k.secret(alpha="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")))
+case("pair-cjk-doc", RL + " (Chinese blog)", "pos", "md")(
+    lambda k: f"AccessKey ID：{k.id('LTAI5t', 18)}\nAccessKey Secret：{k.secret()}")
+case("sts-token-percent", RL + " (token in a query string)", "pos", "txt")(
+    lambda k: (lambda t: "https://x.aliyuncs.com/?SecurityToken=" + t.replace("+", "%2B").replace("/", "%2F") + "&Action=List")(k.token()))
+
+MORE_NEG = [
+    ("neg-vault-template", "yml", 'alibaba_token: "{{{{ vault_alibaba_token }}}}"'),
+    ("neg-hash-call", "py", "alibaba_secret = hashlib.sha1(seed).hexdigest()"),
+    ("neg-wordy-lower", "env", "ALIBABA_TOKEN=thisisnotarealtokenjustsampleq"),
+    ("neg-md5-name", "env", "ALIBABA_KEY_MD5={h32}"),
+    ("neg-oss-v4-presigned", "md",
+     "https://b.oss-cn-hangzhou.aliyuncs.com/a?x-oss-credential={i}%2F20240101%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-expires=3600&x-oss-signature={h32}"),
+    ("neg-ltai-in-b64-json", "json", '{{"img": "iVBORw0KGgo/{r}+LTAI5t{r}/{r}=="}}'),
+    ("neg-secret-29-named", "env", "ALIBABA_TOKEN={s29}"),
+    ("neg-wordy-alibaba-token", "js", "const alibabaToken = 'MyAlibabaTokenGoesRightHere1';"),
+]
+for tag, ext, tpl in MORE_NEG:
+    case(tag, RL, "neg", ext, contested=tag == "neg-oss-v4-presigned")(
+        lambda k, tpl=tpl: tpl.format(h32=k.noise("", 32, "0123456789abcdef"),
+                                      i=k.noise("LTAI5t", 18), r=k.noise("", 20),
+                                      s29=k.noise("", 29)))
