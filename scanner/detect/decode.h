@@ -1,7 +1,8 @@
 /*
  * Decoders that turn encoded text back into the bytes a key was written as: base64, percent
- * encoding, JSON/C escapes, UTF-16LE, and string literals split into adjacent pieces. Each appends to `out` and, where the mapping from output
- * to input is not a simple ratio, records for every output byte the input offset it came from
+ * encoding, JSON/C escapes, UTF-16LE, and string literals split into adjacent pieces. Each appends
+ * to `out` and, where the mapping from output to input is not a simple ratio, records for every
+ * output byte the input offset it came from
  * (`map`), so a finding in decoded text still points at the right line and column of the file.
  * The engine calls them only around fast-pass hits, never over whole files (except UTF-16 files).
  */

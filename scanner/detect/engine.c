@@ -26,9 +26,27 @@ typedef struct patlist {
     ak_pat *pats;
 } patlist;
 
+/* Index of an earlier pattern with the same literal, flags and variant, or -1. */
+static long same_literal(const patlist *pl, const char *lit, size_t len, unsigned flags, ak_pat p)
+{
+    for (size_t i = 0; i < pl->lits.len; i++)
+        if (!pl->pats[i].alias && pl->lens[i] == len && pl->flags[i] == flags &&
+            pl->pats[i].variant == p.variant && pl->pats[i].b64_lead == p.b64_lead &&
+            !memcmp(pl->lits.items[i], lit, len))
+            return (long)i;
+    return -1;
+}
+
 static void add_pat(patlist *pl, const char *lit, size_t len, unsigned flags, ak_pat p)
 {
     size_t i = pl->lits.len;
+    long first = same_literal(pl, lit, len, flags, p);
+    if (first >= 0) { /* Vectorscan picks a slower matcher past ~40 literals: share this one */
+        size_t k = (size_t)first;
+        while (pl->pats[k].next) k = pl->pats[k].next;
+        pl->pats[k].next = (unsigned)i;
+        p.alias = 1;
+    }
     char *copy = ak_malloc(len + 1);
     memcpy(copy, lit, len);
     copy[len] = '\0';
@@ -59,7 +77,7 @@ static void add_base64_variants(patlist *pl, const char *lit, int rule)
         size_t first = (8 * phase + 5) / 6;  /* first char starting at or after the literal */
         size_t last = (8 * (phase + n)) / 6; /* chars [first, last) lie inside it */
         if (last > first + 2) {
-            ak_pat p = {rule, AK_PAT_BASE64, 0, (uint8_t)first};
+            ak_pat p = {.rule = rule, .variant = AK_PAT_BASE64, .b64_lead = (uint8_t)first};
             add_pat(pl, enc.data + first, last - first, 0, p);
         }
         ak_buf_free(&enc);
@@ -75,7 +93,7 @@ static void add_utf16_variant(patlist *pl, const char *lit, int rule)
         wide[2 * i] = lit[i];
         wide[2 * i + 1] = '\0';
     }
-    ak_pat p = {rule, AK_PAT_UTF16, 0, 0};
+    ak_pat p = {.rule = rule, .variant = AK_PAT_UTF16};
     add_pat(pl, wide, 2 * n, 0, p);
 }
 
@@ -86,14 +104,14 @@ static void collect_patterns(const ak_rules *rules, patlist *pl)
         if (ak_role_is_composite(r->role)) continue;
         for (size_t k = 0; k < r->anchors.len; k++) {
             const char *a = r->anchors.items[k];
-            ak_pat p = {(int)i, AK_PAT_PLAIN, 0, 0};
+            ak_pat p = {.rule = (int)i, .variant = AK_PAT_PLAIN};
             add_pat(pl, a, strlen(a), 0, p);
             if (r->decoders & AK_DEC_BASE64) add_base64_variants(pl, a, (int)i);
             if (r->decoders & AK_DEC_UTF16LE) add_utf16_variant(pl, a, (int)i);
         }
         for (size_t k = 0; k < r->keywords.len; k++) {
             const char *w = r->keywords.items[k];
-            ak_pat p = {(int)i, AK_PAT_KEYWORD, 0, 0};
+            ak_pat p = {.rule = (int)i, .variant = AK_PAT_KEYWORD};
             add_pat(pl, w, strlen(w), HS_FLAG_CASELESS, p);
         }
     }
@@ -108,7 +126,7 @@ static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_b
     size_t *lens = ak_calloc(total, sizeof *lens);
     unsigned *flags = ak_calloc(total, sizeof *flags), *ids = ak_calloc(total, sizeof *ids);
     for (size_t i = 0; i < total; i++) {
-        if ((pl->pats[i].variant == AK_PAT_UTF16) != utf16) continue;
+        if ((pl->pats[i].variant == AK_PAT_UTF16) != utf16 || pl->pats[i].alias) continue;
         lits[n] = pl->lits.items[i];
         lens[n] = pl->lens[i];
         flags[n] = pl->flags[i];
@@ -586,12 +604,13 @@ static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t 
 {
     static const char *const names[] = {"percent", "escaped", "plain"};
     ak_region *rg = &s->regions[region];
-    size_t *done = how == DEC_PERCENT ? &rg->pct_end : how == DEC_ESCAPED ? &rg->esc_end
-                                                                          : &rg->cat_end;
+    size_t *done = how == DEC_PERCENT   ? &rg->pct_end
+                   : how == DEC_ESCAPED ? &rg->esc_end
+                                        : &rg->cat_end;
     if (start < *done) return 0;
     size_t ws = lines_back(rg->data, start, 0, 1024);
     size_t we = lines_forward(rg->data, rg->len, end, how == DEC_CONCAT ? 16 : 0,
-                             how == DEC_CONCAT ? 16384 : 1024);
+                              how == DEC_CONCAT ? 16384 : 1024);
     *done = we;
     int child = new_region(s, region, names[how]);
     ak_region *c = &s->regions[child];
@@ -606,11 +625,11 @@ static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t 
     return scan_child(e, s, child, err);
 }
 
-static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h, ak_buf *err)
+static int process_pat(const ak_engine *e, ak_scratch *s, int region, const ak_pat *p, size_t end,
+                       ak_buf *err)
 {
-    const ak_pat *p = &e->pats[h->pat];
     const ak_rule *r = &e->rules->items[p->rule];
-    size_t start = h->end - p->len;
+    size_t start = end - p->len;
     unsigned depth = s->regions[region].depth;
     int can_decode = depth < e->opts.max_decode_depth;
     if (p->variant == AK_PAT_BASE64)
@@ -620,17 +639,25 @@ static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_h
     const ak_region *rg = &s->regions[region];
     if (context_ok(r, rg, start)) confirm_at(e, s, p->rule, region, start);
     if (!can_decode) return 0;
-    if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, h->end, '%') &&
-        decode_line_at(e, s, region, start, h->end, DEC_PERCENT, err))
+    if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, end, '%') &&
+        decode_line_at(e, s, region, start, end, DEC_PERCENT, err))
         return -1;
     rg = &s->regions[region];
-    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, h->end, '\\') &&
-        decode_line_at(e, s, region, start, h->end, DEC_ESCAPED, err))
+    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, end, '\\') &&
+        decode_line_at(e, s, region, start, end, DEC_ESCAPED, err))
         return -1;
     rg = &s->regions[region];
     if ((r->decoders & AK_DEC_CONCAT) && has_join_near(rg->data, rg->len, start))
-        return decode_line_at(e, s, region, start, h->end, DEC_CONCAT, err);
+        return decode_line_at(e, s, region, start, end, DEC_CONCAT, err);
     return 0;
+}
+
+static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h, ak_buf *err)
+{
+    for (unsigned k = h->pat;; k = e->pats[k].next) {
+        if (process_pat(e, s, region, &e->pats[k], h->end, err)) return -1;
+        if (!e->pats[k].next) return 0;
+    }
 }
 
 /* Near rules: search the pairing window around each component of their target rule. */

@@ -21,6 +21,10 @@ typedef struct ak_pat {
     uint8_t variant;
     uint8_t len;
     uint8_t b64_lead; /* base64 variant: characters between the aligned group start and the hit */
+    /* The same literal wanted by several rules is compiled once: the first pattern's hit also
+     * runs the rules of `next` (a later index, 0 = none); `alias` marks those not compiled. */
+    uint8_t alias;
+    unsigned next;
 } ak_pat;
 
 struct ak_engine {

@@ -68,15 +68,15 @@ int ak_is_placeholder(const ak_placeholders *p, const char *s, size_t n)
     for (size_t i = 0; i < p->words.len; i++)
         if (has_word(s, n, p->words.items[i])) return 1;
     if (has_repeat(s, n, p->max_repeat) || has_sequence(s, n, p->max_sequence)) return 1;
-    return p->max_word_coverage > 0 && ak_word_coverage(s, n) >= p->max_word_coverage;
+    return p->max_word_coverage > 0 && ak_spelled_from_words(s, n, p->max_word_coverage);
 }
 
 /* A mask written after a value, in any of the escapes documentation uses for '*'. */
 static int mask_after(const uint8_t *buf, size_t len, size_t end)
 {
-    static const char *const marks[] = {"*",    "\\*",     "&#42;",  "&#x2a;", "&ast;",
-                                        "%2a",  "\xe2\x80\xa6", "...",    "<redact", "[redact",
-                                        "(redact", "&lt;redact"};
+    static const char *const marks[] = {"*",       "\\*",     "&#42;",        "&#x2a;",
+                                        "&ast;",   "%2a",     "\xe2\x80\xa6", "...",
+                                        "<redact", "[redact", "(redact",      "&lt;redact"};
     for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
         size_t m = strlen(marks[i]);
         if (end + m <= len && !strncasecmp((const char *)buf + end, marks[i], m)) return 1;

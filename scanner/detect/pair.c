@@ -242,9 +242,9 @@ static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *
 }
 
 /* The same text found by two rules of one role (a specific and a generic keyword, or a keyword
- * and a near rule; an STS name and an Alibaba Cloud name) is one component: once either copy joined a finding, the other is used too,
- * and of unused copies only the first is reported. Components are sorted by root offset, so the
- * copies are neighbours. */
+ * and a near rule; an STS name and an Alibaba Cloud name) is one component: once either copy joined
+ * a finding, the other is used too, and of unused copies only the first is reported. Components are
+ * sorted by root offset, so the copies are neighbours. */
 static ak_role role_class(ak_role r)
 {
     return r == AK_ROLE_STS_SECRET ? AK_ROLE_SECRET : r; /* a secret is a secret, STS or not */

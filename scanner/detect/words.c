@@ -1,75 +1,79 @@
 /* Word-likeness: see words.h. Hand-written because no installed library segments text into
  * dictionary words; the list is small enough for a sorted array and prefix-narrowing search. */
 #include "detect/words.h"
-#include "util/mem.h"
 
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
-/* The sorted, newline-separated list (Makefile: $(BUILD)/gen/words.txt, NUL-terminated). */
+/* The sorted, newline-separated list (Makefile: $(BUILD)/gen/words.txt, NUL-terminated). A word
+ * is named by the offset of its first letter; searches bisect byte offsets and step back to the
+ * line start, so no index has to be built at start-up. */
 extern const char ak_words_text[];
+#define T ak_words_text
 
-static uint32_t *word_off; /* start of each word in ak_words_text, plus one past the end */
-static size_t n_words;
-/* by_two[a * 26 + b]: index of the first word starting with letters a b (or later), so a search
- * starts two letters deep instead of bisecting the whole list */
-static uint32_t by_two[26 * 26 + 1];
+static size_t text_len;
+/* [two_lo[ab], two_hi[ab]): the words starting with letters a b, so a search starts two letters
+ * deep instead of bisecting the whole list */
+static uint32_t two_lo[26 * 26], two_hi[26 * 26];
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
-static void build_index(void)
+static size_t line_start(size_t pos)
 {
-    size_t n = 0, cap = 0;
-    const char *p = ak_words_text;
-    for (; *p; p++) {
-        if (p == ak_words_text || p[-1] == '\n') {
-            AK_GROW(word_off, cap, n + 1);
-            word_off[n++] = (uint32_t)(p - ak_words_text);
-        }
-    }
-    AK_GROW(word_off, cap, n + 1);
-    word_off[n] = (uint32_t)(p - ak_words_text) + 1;
-    n_words = n;
-    size_t k = 0;
-    for (unsigned ab = 0; ab < 26 * 26; ab++) {
-        while (k < n) {
-            const char *w = ak_words_text + word_off[k];
-            if ((unsigned)(w[0] - 'a') * 26 + (unsigned)(w[1] - 'a') >= ab) break;
-            k++;
-        }
-        by_two[ab] = (uint32_t)k;
-    }
-    by_two[26 * 26] = (uint32_t)n;
+    while (pos > 0 && T[pos - 1] != '\n') pos--;
+    return pos;
 }
 
-static size_t word_len(size_t k)
+static size_t word_len(size_t w)
 {
-    return word_off[k + 1] - word_off[k] - 1;
+    size_t n = 0;
+    while (T[w + n] && T[w + n] != '\n') n++;
+    return n;
 }
 
-/* Character i of word k, or 0 past its end (so shorter words sort first, as in the list). */
-static char word_char(size_t k, size_t i)
+/* Character i of the word at w, or 0 past its end (so shorter words sort first, as in the list). */
+static char word_char(size_t w, size_t i)
 {
-    return i < word_len(k) ? ak_words_text[word_off[k] + i] : 0;
+    for (size_t k = 0; k < i; k++)
+        if (!T[w + k] || T[w + k] == '\n') return 0;
+    return T[w + i] == '\n' ? 0 : T[w + i];
+}
+
+/* The first word in [lo, hi) whose character i is >= c (> c when `after`), or hi. */
+static size_t first_from(size_t lo, size_t hi, size_t i, char c, int after)
+{
+    while (lo < hi) {
+        size_t m = line_start(lo + (hi - lo) / 2);
+        char x = word_char(m, i);
+        if (x < c || (after && x == c))
+            lo = m + word_len(m) + 1;
+        else
+            hi = m;
+    }
+    return lo;
 }
 
 /* Narrows [lo, hi), words sharing their first i characters, to those whose character i is c. */
 static void narrow(size_t *lo, size_t *hi, size_t i, char c)
 {
-    size_t a = *lo, b = *hi;
-    while (a < b) {
-        size_t m = a + (b - a) / 2;
-        if (word_char(m, i) < c) a = m + 1;
-        else b = m;
-    }
-    size_t e = a, f = *hi;
-    while (e < f) {
-        size_t m = e + (f - e) / 2;
-        if (word_char(m, i) <= c) e = m + 1;
-        else f = m;
-    }
+    size_t a = first_from(*lo, *hi, i, c, 0);
+    *hi = first_from(a, *hi, i, c, 1);
     *lo = a;
-    *hi = e;
+}
+
+static void build_index(void)
+{
+    text_len = strlen(T);
+    for (char a = 'a'; a <= 'z'; a++) {
+        size_t lo = 0, hi = text_len;
+        narrow(&lo, &hi, 0, a);
+        for (char b = 'a'; b <= 'z'; b++) {
+            size_t l = lo, h = hi;
+            narrow(&l, &h, 1, b);
+            two_lo[(a - 'a') * 26 + (b - 'a')] = (uint32_t)l;
+            two_hi[(a - 'a') * 26 + (b - 'a')] = (uint32_t)h;
+        }
+    }
 }
 
 /* The letters c may stand for: itself in lower case, or what a leet digit is read as. */
@@ -83,8 +87,14 @@ static size_t spellings(char c, const char **out)
     return 1;
 }
 
-static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static int is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static int is_lower(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
 
 /* One case style: all letters lower, all upper, or the first upper and the rest lower. */
 static int one_style(const char *s, size_t i, size_t j)
@@ -97,8 +107,8 @@ static int one_style(const char *s, size_t i, size_t j)
         letters += is_upper(s[k]) || is_lower(s[k]);
     }
     if (!letters) return 0;
-    if (!up) return 1;                          /* lower, or Capitalized */
-    return !lo && !lo_after_first;              /* UPPER */
+    if (!up) return 1;             /* lower, or Capitalized */
+    return !lo && !lo_after_first; /* UPPER */
 }
 
 /* A 2-3 letter word counts only as a whole Capitalized camel-case segment. */
@@ -154,7 +164,7 @@ static void follow(walk *w, size_t j, size_t lo, size_t hi)
     }
 }
 
-/* The first two letters through the by_two table, then follow() for the rest. */
+/* The first two letters through the two_lo/two_hi table, then follow() for the rest. */
 static void follow_two(walk *w)
 {
     size_t i = w->start;
@@ -164,24 +174,29 @@ static void follow_two(walk *w)
     for (size_t x = 0; x < na; x++)
         for (size_t y = 0; y < nb; y++) {
             unsigned ab = (unsigned)(a[x] - 'a') * 26 + (unsigned)(b[y] - 'a');
-            size_t lo = by_two[ab], hi = by_two[ab + 1];
+            size_t lo = two_lo[ab], hi = two_hi[ab];
             if (lo == hi) continue;
             if (word_len(lo) == 2) improve(w, i + 2);
             follow(w, i + 2, lo, hi);
         }
 }
 
-double ak_word_coverage(const char *s, size_t n)
+int ak_spelled_from_words(const char *s, size_t n, double share)
 {
     if (!n || n > 64) return 0;
     pthread_once(&index_once, build_index);
     unsigned char best[65] = {0};
+    unsigned need = (unsigned)(share * (double)n + 0.999999), most = 0;
     walk w = {s, n, 0, best};
     for (size_t i = 0; i < n; i++) {
+        /* words starting from i on can add at most n - i characters to the best cover so far:
+         * random text stops here early */
+        for (size_t k = i; k <= n; k++) most = best[k] > most ? best[k] : most;
+        if (most + (n - i) < need) return 0;
         if (best[i] > best[i + 1]) best[i + 1] = best[i];
         w.start = i;
         follow_two(&w);
         if (best[i] > best[i + 1]) best[i + 1] = best[i];
     }
-    return (double)best[n] / (double)n;
+    return best[n] >= need;
 }

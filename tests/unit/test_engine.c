@@ -383,7 +383,10 @@ static void test_word_likeness_calibrated(void **state)
     static const struct {
         size_t len;
         const char *abc;
-    } shapes[] = {{20, ALNUM}, {12, ALNUM}, {30, ALNUM}, {44, ALNUM},
+    } shapes[] = {{20, ALNUM},
+                  {12, ALNUM},
+                  {30, ALNUM},
+                  {44, ALNUM},
                   {30, "abcdefghijklmnopqrstuvwxyz0123456789"},
                   {12, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"},
                   {20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}};
@@ -398,9 +401,10 @@ static void test_word_likeness_calibrated(void **state)
         }
     assert_true(total >= 1000000);
     assert_true(rejected * 1000 < total);
-    static const char *const wordy[] = {"NotARealSecretForDocsPurposes1", "Dem0Acc3ssKey",
-                                        "IntegrationTestSuite", "ntegrationTestSuite",
-                                        "5tInsertAccessKeyHere", "SuperSecretPasswordForTesting1"};
+    static const char *const wordy[] = {
+        "NotARealSecretForDocsPurposes1", "Dem0Acc3ssKey",
+        "IntegrationTestSuite",           "ntegrationTestSuite",
+        "5tInsertAccessKeyHere",          "SuperSecretPasswordForTesting1"};
     for (size_t i = 0; i < sizeof wordy / sizeof *wordy; i++)
         assert_true(ak_is_placeholder(&rules->placeholders, wordy[i], strlen(wordy[i])));
 }
@@ -408,14 +412,28 @@ static void test_word_likeness_calibrated(void **state)
 static void test_lone_secret_under_alibaba_names(void **state)
 {
     (void)state;
-    static const char *const names[] = {"alibabaToken", "alibaba-token", "ALIBABA_KEY",
-                                        "alibaba_api_token", "aliyun_sts_access_key_secret",
+    static const char *const names[] = {"alibabaToken",
+                                        "alibaba-token",
+                                        "ALIBABA_KEY",
+                                        "alibaba_api_token",
+                                        "aliyun_sts_access_key_secret",
                                         "AliCloudSecret"};
-    static const char *const forms[] = {
-        "%s=%s",         "export %s='%s'",  "%s: %s",           "{\"%s\": \"%s\"}",
-        "%s = \"%s\"",   "%s := \"%s\"",    "'%s' => '%s',",    "<%s>%s</x>",
-        "<c %s=\"%s\"/>", "tool --%s %s",  "x = env.%s || '%s'", "%s ?= %s",
-        "getenv(\"%s\", \"%s\")", "%s：%s", "%s的值为：“%s”", "%s 是「%s」"};
+    static const char *const forms[] = {"%s=%s",
+                                        "export %s='%s'",
+                                        "%s: %s",
+                                        "{\"%s\": \"%s\"}",
+                                        "%s = \"%s\"",
+                                        "%s := \"%s\"",
+                                        "'%s' => '%s',",
+                                        "<%s>%s</x>",
+                                        "<c %s=\"%s\"/>",
+                                        "tool --%s %s",
+                                        "x = env.%s || '%s'",
+                                        "%s ?= %s",
+                                        "getenv(\"%s\", \"%s\")",
+                                        "%s：%s",
+                                        "%s的值为：“%s”",
+                                        "%s 是「%s」"};
     char sec[31], text[256];
     uint64_t st = 42;
     for (size_t n = 0; n < sizeof names / sizeof *names; n++)
@@ -536,8 +554,8 @@ static void test_sts_classes(void **state)
 static void test_escaped_masks(void **state)
 {
     (void)state;
-    static const char *const masks[] = {"****", "\\*\\*\\*\\*", "&#42;&#42;", "%2A%2A",
-                                        "\xe2\x80\xa6", "...", "<redacted>", "[REDACTED]"};
+    static const char *const masks[] = {"****",         "\\*\\*\\*\\*", "&#42;&#42;", "%2A%2A",
+                                        "\xe2\x80\xa6", "...",          "<redacted>", "[REDACTED]"};
     char id12[13], sec[31], sid[22], text[256];
     tu_random_alnum(id12, 12);
     tu_random_secret(sec);
@@ -567,9 +585,10 @@ static void test_token_embedding_its_id(void **state)
     ak_buf_append(&raw, sid, strlen(sid));
     ak_buf_append(&raw, pad, 199);
     ak_base64_encode((const uint8_t *)raw.data, raw.len, &tok);
-    snprintf(text, sizeof text,
-             "{\"AccessKeyId\": \"%s\",\n \"AccessKeySecret\": \"%s\",\n \"SecurityToken\": \"%s\"}\n",
-             sid, sec, ak_buf_cstr(&tok));
+    snprintf(
+        text, sizeof text,
+        "{\"AccessKeyId\": \"%s\",\n \"AccessKeySecret\": \"%s\",\n \"SecurityToken\": \"%s\"}\n",
+        sid, sec, ak_buf_cstr(&tok));
     ak_findings f = scan_str(text);
     assert_int_equal(f.len, 1);
     assert_string_equal(f.items[0].access_key_id, sid);
