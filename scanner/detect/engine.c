@@ -494,18 +494,6 @@ static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, s
     return 1;
 }
 
-/* Runs rule `rule` anchored at `start`; returns 1 when it matched and the value was kept. */
-static int confirm_at(const ak_engine *e, ak_scratch *s, int rule, int region, size_t start)
-{
-    const ak_region *rg = &s->regions[region];
-    int rc = pcre2_jit_match(e->codes[rule], rg->data, rg->len, start, 0, s->md, s->mctx);
-    if (rc <= 0) return 0;
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-    uint32_t g = e->cred_group[rule];
-    if (ov[2 * g] == PCRE2_UNSET) return 0;
-    return keep_match(e, s, rule, region, ov[2 * g], ov[2 * g + 1]);
-}
-
 static int ci_find(const uint8_t *d, size_t n, const char *w)
 {
     size_t m = strlen(w);
@@ -522,6 +510,20 @@ static int context_ok(const ak_rule *r, const ak_region *rg, size_t off)
     for (size_t i = 0; i < r->context_words.len; i++)
         if (ci_find(rg->data + ws, we - ws, r->context_words.items[i])) return 1;
     return 0;
+}
+
+/* Runs rule `rule` anchored at `start`; returns 1 when it matched and the value was kept. */
+static int confirm_at(const ak_engine *e, ak_scratch *s, int rule, int region, size_t start)
+{
+    const ak_region *rg = &s->regions[region];
+    int rc = pcre2_jit_match(e->codes[rule], rg->data, rg->len, start, 0, s->md, s->mctx);
+    if (rc <= 0) return 0;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    uint32_t g = e->cred_group[rule];
+    if (ov[2 * g] == PCRE2_UNSET) return 0;
+    /* the context search reads up to 40 lines: only for what the regex already confirmed */
+    if (!context_ok(&e->rules->items[rule], rg, start)) return 0;
+    return keep_match(e, s, rule, region, ov[2 * g], ov[2 * g + 1]);
 }
 
 static int scan_region(const ak_engine *e, ak_scratch *s, int region, ak_buf *err);
@@ -637,7 +639,7 @@ static int process_pat(const ak_engine *e, ak_scratch *s, int region, const ak_p
     if (p->variant == AK_PAT_UTF16)
         return can_decode ? decode_utf16_at(e, s, region, start, err) : 0;
     const ak_region *rg = &s->regions[region];
-    if (context_ok(r, rg, start)) confirm_at(e, s, p->rule, region, start);
+    confirm_at(e, s, p->rule, region, start);
     if (!can_decode) return 0;
     if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, end, '%') &&
         decode_line_at(e, s, region, start, end, DEC_PERCENT, err))
