@@ -41,7 +41,7 @@ static void add_pat(patlist *pl, const char *lit, size_t len, unsigned flags, ak
 {
     size_t i = pl->lits.len;
     long first = same_literal(pl, lit, len, flags, p);
-    if (first >= 0) { /* Vectorscan picks a slower matcher past ~40 literals: share this one */
+    if (first >= 0) { /* each literal more can tip Vectorscan into a slower matcher: share */
         size_t k = (size_t)first;
         while (pl->pats[k].next) k = pl->pats[k].next;
         pl->pats[k].next = (unsigned)i;

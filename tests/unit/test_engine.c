@@ -582,7 +582,9 @@ static void test_token_embedding_its_id(void **state)
     ak_buf raw = AK_BUF_INIT, tok = AK_BUF_INIT;
     ak_buf_append(&raw, "\x08\x02\x12", 3);
     ak_buf_append(&raw, pad, 60);
+    ak_buf_append(&raw, "\x1a\x1d", 2); /* a protobuf field: tag, length, then the ID */
     ak_buf_append(&raw, sid, strlen(sid));
+    ak_buf_append(&raw, "\x22\x10", 2);
     ak_buf_append(&raw, pad, 199);
     ak_base64_encode((const uint8_t *)raw.data, raw.len, &tok);
     snprintf(
