@@ -311,7 +311,7 @@ MORE_SECRETS = [
     ("secret-alibaba-cloud-secret-key", "tf", 'alibaba_cloud_secret_key = "{s}"', RL),
     ("secret-alicloud-access-key", "env", "ALICLOUD_ACCESS_KEY_SECRET={s}", RL),
     ("secret-cjk-name", "md", "阿里云 AccessKeySecret：{s}", RL + " (Chinese README)"),
-    ("secret-upper-digits", "env", "ALIBABA_TOKEN={u}", RL),
+    ("secret-upper-digits", "env", "ALIBABA_TOKEN={u}", RL),  # upper case and digits only
     ("secret-json-nested-name", "json", '{{"alibabaCloudAccessKeySecret": "{s}"}}', RL),
     ("secret-ruby-sym", "rb", "config.alibaba_secret = '{s}'", RL),
     ("secret-swift", "swift", 'let alibabaKey = "{s}"', RL),
@@ -319,7 +319,8 @@ MORE_SECRETS = [
 ]
 for tag, ext, tpl, prov in MORE_SECRETS:
     case(tag, prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(
-        s=k.secret(), u=k.secret(alpha="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")))
+        s=k.secret() if "{s}" in tpl else "",
+        u=k.secret(alpha="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") if "{u}" in tpl else ""))
 case("pair-cjk-doc", RL + " (Chinese blog)", "pos", "md")(
     lambda k: f"AccessKey ID：{k.id('LTAI5t', 18)}\nAccessKey Secret：{k.secret()}")
 case("sts-token-percent", RL + " (token in a query string)", "pos", "txt")(
