@@ -193,17 +193,19 @@ size_t ak_join_at(const uint8_t *in, size_t n, size_t i)
     size_t k = i + 1;
     int op = 0;
     while (k < n && k - i < 64) {
-        if (is_blank(in[k]))
+        if (is_blank(in[k])) {
             k++;
-        else if (in[k] == '\\' && k + 1 < n && (in[k + 1] == '\n' || in[k + 1] == '\r'))
+        } else if (in[k] == '\\' && k + 1 < n && (in[k + 1] == '\n' || in[k + 1] == '\r')) {
             k += 2; /* a line continuation */
-        else if (!op && (in[k] == '+' || in[k] == '.' || in[k] == '&')) {
+        } else if (!op && strchr("+.&|", in[k])) {
+            /* + (C-like languages), . (PHP), & (VB), .. (Lua), || (SQL) */
             op = 1;
-            k++;
-        } else
+            k += k + 1 < n && (in[k] == '.' || in[k] == '|') && in[k + 1] == in[k] ? 2 : 1;
+        } else {
             break;
+        }
     }
-    if (k == i + 1 || k + 1 >= n || in[k] != q || !ak_is_b64(in[k + 1])) return 0;
+    if (k + 1 >= n || in[k] != q || !ak_is_b64(in[k + 1])) return 0;
     return k + 1 - i;
 }
 

@@ -46,9 +46,9 @@ size_t ak_percent_decode(const uint8_t *in, size_t n, size_t base, ak_buf *out, 
 /* Undoes JSON / C string escapes (\n \t \" \\ \/ \uXXXX \xXX); non-ASCII \u escapes become
  * UTF-8. Returns the number of escapes decoded. */
 size_t ak_unescape(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map);
-/* String literals split over adjacent pieces ("ab" "cd", 'ab' + 'cd', "ab" . "cd", over lines
- * too) joined: at in[i], the length of a closing quote, blanks, at most one of + . & and an
- * opening quote of the same kind, when key material stands on both sides; else 0. */
+/* String literals split over adjacent pieces ("ab" "cd", "ab""cd", 'ab' + 'cd', "ab" . "cd", over
+ * lines too) joined: at in[i], the length of a closing quote, blanks, at most one of + . & .. ||
+ * and an opening quote of the same kind, when key material stands on both sides; else 0. */
 size_t ak_join_at(const uint8_t *in, size_t n, size_t i);
 /* Copies in[0..n) with every join of ak_join_at removed. Returns the number of joins. */
 size_t ak_join_literals(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map);

@@ -152,10 +152,10 @@ static void base_finding(ak_finding *f, const ak_chunk *chunk, const ak_comp *at
 
 /* STS credentials shown beside an Expiration that has passed are dead by their own words: the
  * verdict is `expired` without a network call (they do not fail a scan: README). */
-static void mark_expired(const ak_engine *e, const ak_scratch *s, const ak_comp *id, ak_finding *f)
+static void mark_expired(const ak_engine *e, const ak_scratch *s, const ak_comp *at, ak_finding *f)
 {
     const ak_region *root = &s->regions[0];
-    long long t = ak_expiration_near(root->data, root->len, id->root_off, e->window);
+    long long t = ak_expiration_near(root->data, root->len, at->root_off, e->window);
     if (t < 0 || (time_t)t >= ak_now()) return;
     char when[21];
     ak_iso8601(when, (time_t)t);
@@ -236,7 +236,7 @@ static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *
         f.security_token = ak_strdup(comp->value);
     else
         f.secret = ak_strdup(comp->value);
-    (void)s;
+    if (f.kind == AK_KIND_STS_CREDENTIALS) mark_expired(e, s, comp, &f);
     ak_finding_fingerprint_at(&f, chunk->fingerprint_path ? chunk->fingerprint_path : f.path);
     ak_findings_push(out, &f);
 }

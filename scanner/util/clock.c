@@ -43,6 +43,7 @@ long long ak_iso8601_parse(const char *s, size_t n)
     if (n < 19) return -1;
     memcpy(tmp, s, 19);
     tmp[19] = '\0';
+    if (tmp[10] == ' ') tmp[10] = 'T'; /* "2024-05-01 08:00:00" too */
     const char *rest = strptime(tmp, "%Y-%m-%dT%H:%M:%S", &tm);
     if (!rest || *rest) return -1;
     return (long long)timegm(&tm);

@@ -316,6 +316,9 @@ MORE_SECRETS = [
     ("secret-ruby-sym", "rb", "config.alibaba_secret = '{s}'", RL),
     ("secret-swift", "swift", 'let alibabaKey = "{s}"', RL),
     ("secret-gradle", "gradle", 'buildConfigField "String", "ALIYUN_SECRET", "\\"{s}\\""', RL),
+    ("secret-word-first", "env", "SECRET_KEY_ALIYUN={s}", RL + " (credential word first)"),
+    ("secret-token-first", "yml", "token_alibaba: '{s}'", RL + " (credential word first)"),
+    ("secret-long-cjk", "md", "ALIYUN_SECRET 阿里云访问密钥的值是：「{s}」", RL + " (Chinese README)"),
 ]
 for tag, ext, tpl, prov in MORE_SECRETS:
     case(tag, prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(
@@ -323,6 +326,12 @@ for tag, ext, tpl, prov in MORE_SECRETS:
         u=k.secret(alpha="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") if "{u}" in tpl else ""))
 case("pair-cjk-doc", RL + " (Chinese blog)", "pos", "md")(
     lambda k: f"AccessKey ID：{k.id('LTAI5t', 18)}\nAccessKey Secret：{k.secret()}")
+case("secret-split-shell", RL + " (split secret, shell)", "pos", "sh")(
+    lambda k: (lambda v: f'export ALIYUN_SECRET="{v[:16]}""{v[16:]}"')(k.secret()))
+case("secret-split-sql", RL + " (split secret, SQL)", "pos", "sql")(
+    lambda k: (lambda v: f"UPDATE cfg SET alibaba_secret = '{v[:10]}' || '{v[10:]}';")(k.secret()))
+case("sts-token-alone-expired", DOC + " (token sample with Expiration)", "expired", "yml")(
+    lambda k: f"SecurityToken: {k.token()}\nExpiration: 2020-01-01T00:00:00Z")
 case("sts-token-percent", RL + " (token in a query string)", "pos", "txt")(
     lambda k: (lambda t: "https://x.aliyuncs.com/?SecurityToken=" + t.replace("+", "%2B").replace("/", "%2F") + "&Action=List")(k.token()))
 

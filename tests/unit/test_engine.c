@@ -510,7 +510,16 @@ static void test_split_literals(void **state)
         assert_int_equal(f.items[0].line, 1);
         ak_findings_free(&f);
     }
-    snprintf(text, sizeof text, "ALIYUN_SECRET = \"%.12s\" \"%s\"", sec, sec + 12);
+    static const char *const sec_forms[] = {"ALIYUN_SECRET = \"%.12s\" \"%s\"",
+                                            "ALIYUN_SECRET=\"%.12s\"\"%s\"",
+                                            "ALIYUN_SECRET := '%.12s' || '%s'"};
+    for (size_t k = 1; k < sizeof sec_forms / sizeof *sec_forms; k++) {
+        snprintf(text, sizeof text, sec_forms[k], sec, sec + 12);
+        ak_findings g = scan_str(text);
+        if (g.len != 1 || strcmp(g.items[0].secret, sec)) fail_msg("split secret: %s", text);
+        ak_findings_free(&g);
+    }
+    snprintf(text, sizeof text, sec_forms[0], sec, sec + 12);
     ak_findings f = scan_str(text);
     assert_int_equal(f.len, 1);
     assert_string_equal(f.items[0].secret, sec);
@@ -623,6 +632,13 @@ static void test_expired_sts_sample(void **state)
     f = scan_str(text);
     assert_int_equal(f.len, 1);
     assert_null(f.items[0].validation);
+    ak_findings_free(&f);
+    /* a token shown alone, its Expiration written with a space */
+    snprintf(text, sizeof text, "SecurityToken: CAIS%s\nExpiration: 2024-04-30 23:00:00\n", tok);
+    f = scan_str(text);
+    assert_int_equal(f.len, 1);
+    assert_non_null(f.items[0].validation);
+    assert_string_equal(ak_val_status_name(f.items[0].validation->status), "expired");
     ak_findings_free(&f);
     unsetenv("AKHOUND_NOW");
 }
