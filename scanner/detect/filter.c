@@ -137,7 +137,7 @@ long long ak_expiration_near(const uint8_t *buf, size_t len, size_t off, unsigne
         if (strncasecmp((const char *)buf + i, word, sizeof word - 1)) continue;
         size_t j = i + sizeof word - 1;
         while (j < b && j - i < 24 && !(buf[j] >= '0' && buf[j] <= '9')) j++;
-        long long t = ak_iso8601_parse((const char *)buf + j, b - j);
+        long long t = ak_iso8601_at((const char *)buf + j, b - j);
         if (t >= 0) return t;
     }
     return -1;

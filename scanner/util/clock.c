@@ -36,7 +36,7 @@ void ak_iso8601_now(char out[21])
     ak_iso8601(out, time(NULL));
 }
 
-long long ak_iso8601_parse(const char *s, size_t n)
+long long ak_iso8601_at(const char *s, size_t n)
 {
     char tmp[20];
     struct tm tm = {0};
@@ -52,6 +52,6 @@ long long ak_iso8601_parse(const char *s, size_t n)
 time_t ak_now(void)
 {
     const char *fixed = getenv("AKHOUND_NOW");
-    long long t = fixed ? ak_iso8601_parse(fixed, strlen(fixed)) : -1;
+    long long t = fixed ? ak_iso8601_at(fixed, strlen(fixed)) : -1;
     return t >= 0 ? (time_t)t : time(NULL);
 }

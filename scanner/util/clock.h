@@ -16,9 +16,10 @@ void ak_sleep_ms(unsigned long ms);
 /* t as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes); out-parameter first, as everywhere. */
 void ak_iso8601(char out[21], time_t t);
 void ak_iso8601_now(char out[21]);
-/* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS" (or with a space for T) at the start of s (a
- * zone suffix is not read: STS writes UTC); -1 when s does not start with one. */
-long long ak_iso8601_parse(const char *s, size_t n);
+/* Seconds since the epoch of a "YYYY-MM-DDTHH:MM:SS" (or with a space for T) that starts text
+ * s[0..n), which need not end there (a date inside a scanned file; a zone suffix is not read:
+ * STS writes UTC); -1 when s does not start with one. */
+long long ak_iso8601_at(const char *s, size_t n);
 /* The current time for judging dates found in scanned text (an STS Expiration): AKHOUND_NOW
  * (ISO 8601) when set, so tests can fix the clock, else the system clock. */
 time_t ak_now(void);
