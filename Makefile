@@ -11,7 +11,7 @@ PREFIX   ?= /usr/local
 PKGS     := libpcre2-8 libhs libgit2 libcurl libcrypto libssl yaml-0.1 jansson sqlite3 libdeflate
 DEB_PKGS := build-essential pkg-config git openssl python3 python3-jsonschema ca-certificates \
             libpcre2-dev libvectorscan-dev libgit2-dev libcurl4-openssl-dev libssl-dev \
-            libyaml-dev libjansson-dev libsqlite3-dev sqlite3 libcmocka-dev libdeflate-dev
+            libyaml-dev libjansson-dev libsqlite3-dev sqlite3 libcmocka-dev libdeflate-dev wamerican
 DEV_PKGS := clang libclang-rt-14-dev clang-format cppcheck ripgrep hyperfine time pre-commit \
             chromium shellcheck man-db zsh fish
 
@@ -33,7 +33,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install docs clean selfscan
+.PHONY: all deps dev-deps test unit integration asan bench fuzz lint format install docs clean \
+        selfscan accuracy
 
 all: $(BUILD)/akhound
 
@@ -46,6 +47,15 @@ $(BUILD)/obj/scanner/detect/builtin.o: patterns/alibaba.yml
 # ... and so are the git hooks that `akhound hook install` writes.
 $(BUILD)/obj/scanner/cli/hook.o: hooks/pre-commit hooks/pre-push
 $(BUILD)/obj/scanner/respond/policy.o: scanner/respond/deny-policy.json
+
+# The word list for word-likeness (scanner/detect/words.c), from Debian's wamerican package.
+WORDS_SRC := /usr/share/dict/american-english
+$(BUILD)/gen/words.txt: $(WORDS_SRC)
+	@mkdir -p $(dir $@)
+	@test -r $< || { echo "missing $<: install wamerican (make deps)" >&2; exit 1; }
+	LC_ALL=C grep -E '^[a-z]{2,14}$$' $< | LC_ALL=C sort -u > $@
+$(BUILD)/obj/scanner/detect/words_data.o: $(BUILD)/gen/words.txt
+$(BUILD)/obj/scanner/detect/words_data.o: CFLAGS += -DAK_WORDS_FILE='"$(BUILD)/gen/words.txt"'
 
 $(BUILD)/libakhound.a: $(LIB_OBJ)
 	@rm -f $@
@@ -90,6 +100,10 @@ asan:
 
 fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Found / false alarms of akhound beside other scanners' published rules on tests/accuracy/.
+accuracy: $(BUILD)/akhound
+	@python3 tests/accuracy/harness.py $(BUILD)/akhound
 
 bench: $(BUILD)/akhound
 	@bench/run-all.sh

@@ -246,6 +246,9 @@ int ak_scan_cli_exit_code(const ak_scan_cli *c, const ak_findings *found,
         const ak_finding *f = &found->items[i];
         ak_val_status v = f->validation ? f->validation->status : AK_VAL_NONE;
         if (c->fail_on && !(c->fail_on & BIT(f->kind, v))) continue;
+        /* A sample dead by its own Expiration does not fail a run unless --fail-on names it: a
+         * pre-commit hook must not block on a documentation sample. */
+        if (!c->fail_on && v == AK_VAL_EXPIRED) continue;
         counted = 1;
         live |= v == AK_VAL_VALID;
     }

@@ -221,6 +221,7 @@ static void fstate_init(fstate *fs, ak_finding *f)
 static int wants_validation(const ak_finding *f)
 {
     if (!f->access_key_id || !*f->access_key_id) return 0;
+    if (f->validation && f->validation->status == AK_VAL_EXPIRED) return 0; /* seen expired */
     if (f->secret && *f->secret) return 1;
     for (size_t i = 0; i < f->n_candidates; i++)
         if (f->candidates[i] && *f->candidates[i]) return 1;

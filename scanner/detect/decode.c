@@ -147,20 +147,78 @@ static size_t unescape_one(const uint8_t *in, size_t n, size_t i, size_t base, a
     return 0;
 }
 
-size_t ak_unescape(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map)
+/* Reads in[i..): the input bytes one decoding step consumed (having emitted its output), or 0 when
+ * in[i] is plain text. */
+typedef size_t (*step_fn)(const uint8_t *in, size_t n, size_t i, size_t base, ak_buf *out,
+                          ak_u32vec *map);
+
+/* Copies in[0..n) to out, letting `step` decode what it recognises; returns how many steps did. */
+static size_t transform(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map,
+                        step_fn step)
 {
-    size_t escapes = 0;
+    size_t steps = 0;
     for (size_t i = 0; i < n;) {
-        size_t used = in[i] == '\\' ? unescape_one(in, n, i, base, out, map) : 0;
+        size_t used = step(in, n, i, base, out, map);
         if (used) {
             i += used;
-            escapes++;
+            steps++;
         } else {
             emit(out, map, in[i], base + i);
             i++;
         }
     }
-    return escapes;
+    return steps;
+}
+
+static size_t unescape_step(const uint8_t *in, size_t n, size_t i, size_t base, ak_buf *out,
+                            ak_u32vec *map)
+{
+    return in[i] == '\\' ? unescape_one(in, n, i, base, out, map) : 0;
+}
+
+size_t ak_unescape(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map)
+{
+    return transform(in, n, base, out, map, unescape_step);
+}
+
+static int is_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t ak_join_at(const uint8_t *in, size_t n, size_t i)
+{
+    uint8_t q = in[i];
+    if ((q != '"' && q != '\'' && q != '`') || i == 0 || !ak_is_b64(in[i - 1])) return 0;
+    size_t k = i + 1;
+    int op = 0;
+    while (k < n && k - i < 64) {
+        if (is_blank(in[k])) {
+            k++;
+        } else if (in[k] == '\\' && k + 1 < n && (in[k + 1] == '\n' || in[k + 1] == '\r')) {
+            k += 2; /* a line continuation */
+        } else if (!op && strchr("+.&|", in[k])) {
+            /* + (C-like languages), . (PHP), & (VB), .. (Lua), || (SQL) */
+            op = 1;
+            k += k + 1 < n && (in[k] == '.' || in[k] == '|') && in[k + 1] == in[k] ? 2 : 1;
+        } else {
+            break;
+        }
+    }
+    if (k + 1 >= n || in[k] != q || !ak_is_b64(in[k + 1])) return 0;
+    return k + 1 - i;
+}
+
+static size_t join_step(const uint8_t *in, size_t n, size_t i, size_t base, ak_buf *out,
+                        ak_u32vec *map)
+{
+    (void)base, (void)out, (void)map; /* a join emits nothing: the quotes and blanks go */
+    return ak_join_at(in, n, i);
+}
+
+size_t ak_join_literals(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map)
+{
+    return transform(in, n, base, out, map, join_step);
 }
 
 void ak_utf16le_decode(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map)

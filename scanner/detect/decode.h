@@ -1,7 +1,8 @@
 /*
  * Decoders that turn encoded text back into the bytes a key was written as: base64, percent
- * encoding, JSON/C escapes and UTF-16LE. Each appends to `out` and, where the mapping from output
- * to input is not a simple ratio, records for every output byte the input offset it came from
+ * encoding, JSON/C escapes, UTF-16LE, and string literals split into adjacent pieces. Each appends
+ * to `out` and, where the mapping from output to input is not a simple ratio, records for every
+ * output byte the input offset it came from
  * (`map`), so a finding in decoded text still points at the right line and column of the file.
  * The engine calls them only around fast-pass hits, never over whole files (except UTF-16 files).
  */
@@ -45,6 +46,12 @@ size_t ak_percent_decode(const uint8_t *in, size_t n, size_t base, ak_buf *out, 
 /* Undoes JSON / C string escapes (\n \t \" \\ \/ \uXXXX \xXX); non-ASCII \u escapes become
  * UTF-8. Returns the number of escapes decoded. */
 size_t ak_unescape(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map);
+/* String literals split over adjacent pieces ("ab" "cd", "ab""cd", 'ab' + 'cd', "ab" . "cd", over
+ * lines too) joined: at in[i], the length of a closing quote, blanks, at most one of + . & .. ||
+ * and an opening quote of the same kind, when key material stands on both sides; else 0. */
+size_t ak_join_at(const uint8_t *in, size_t n, size_t i);
+/* Copies in[0..n) with every join of ak_join_at removed. Returns the number of joins. */
+size_t ak_join_literals(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map);
 /* Transcodes UTF-16LE to UTF-8 (unpaired surrogates become U+FFFD). Output byte i maps to input
  * via `map`. */
 void ak_utf16le_decode(const uint8_t *in, size_t n, size_t base, ak_buf *out, ak_u32vec *map);

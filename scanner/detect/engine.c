@@ -26,9 +26,27 @@ typedef struct patlist {
     ak_pat *pats;
 } patlist;
 
+/* Index of an earlier pattern with the same literal, flags and variant, or -1. */
+static long same_literal(const patlist *pl, const char *lit, size_t len, unsigned flags, ak_pat p)
+{
+    for (size_t i = 0; i < pl->lits.len; i++)
+        if (!pl->pats[i].alias && pl->lens[i] == len && pl->flags[i] == flags &&
+            pl->pats[i].variant == p.variant && pl->pats[i].b64_lead == p.b64_lead &&
+            !memcmp(pl->lits.items[i], lit, len))
+            return (long)i;
+    return -1;
+}
+
 static void add_pat(patlist *pl, const char *lit, size_t len, unsigned flags, ak_pat p)
 {
     size_t i = pl->lits.len;
+    long first = same_literal(pl, lit, len, flags, p);
+    if (first >= 0) { /* each literal more can tip Vectorscan into a slower matcher: share */
+        size_t k = (size_t)first;
+        while (pl->pats[k].next) k = pl->pats[k].next;
+        pl->pats[k].next = (unsigned)i;
+        p.alias = 1;
+    }
     char *copy = ak_malloc(len + 1);
     memcpy(copy, lit, len);
     copy[len] = '\0';
@@ -59,7 +77,7 @@ static void add_base64_variants(patlist *pl, const char *lit, int rule)
         size_t first = (8 * phase + 5) / 6;  /* first char starting at or after the literal */
         size_t last = (8 * (phase + n)) / 6; /* chars [first, last) lie inside it */
         if (last > first + 2) {
-            ak_pat p = {rule, AK_PAT_BASE64, 0, (uint8_t)first};
+            ak_pat p = {.rule = rule, .variant = AK_PAT_BASE64, .b64_lead = (uint8_t)first};
             add_pat(pl, enc.data + first, last - first, 0, p);
         }
         ak_buf_free(&enc);
@@ -75,7 +93,7 @@ static void add_utf16_variant(patlist *pl, const char *lit, int rule)
         wide[2 * i] = lit[i];
         wide[2 * i + 1] = '\0';
     }
-    ak_pat p = {rule, AK_PAT_UTF16, 0, 0};
+    ak_pat p = {.rule = rule, .variant = AK_PAT_UTF16};
     add_pat(pl, wide, 2 * n, 0, p);
 }
 
@@ -86,14 +104,14 @@ static void collect_patterns(const ak_rules *rules, patlist *pl)
         if (ak_role_is_composite(r->role)) continue;
         for (size_t k = 0; k < r->anchors.len; k++) {
             const char *a = r->anchors.items[k];
-            ak_pat p = {(int)i, AK_PAT_PLAIN, 0, 0};
+            ak_pat p = {.rule = (int)i, .variant = AK_PAT_PLAIN};
             add_pat(pl, a, strlen(a), 0, p);
             if (r->decoders & AK_DEC_BASE64) add_base64_variants(pl, a, (int)i);
             if (r->decoders & AK_DEC_UTF16LE) add_utf16_variant(pl, a, (int)i);
         }
         for (size_t k = 0; k < r->keywords.len; k++) {
             const char *w = r->keywords.items[k];
-            ak_pat p = {(int)i, AK_PAT_KEYWORD, 0, 0};
+            ak_pat p = {.rule = (int)i, .variant = AK_PAT_KEYWORD};
             add_pat(pl, w, strlen(w), HS_FLAG_CASELESS, p);
         }
     }
@@ -108,7 +126,7 @@ static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_b
     size_t *lens = ak_calloc(total, sizeof *lens);
     unsigned *flags = ak_calloc(total, sizeof *flags), *ids = ak_calloc(total, sizeof *ids);
     for (size_t i = 0; i < total; i++) {
-        if ((pl->pats[i].variant == AK_PAT_UTF16) != utf16) continue;
+        if ((pl->pats[i].variant == AK_PAT_UTF16) != utf16 || pl->pats[i].alias) continue;
         lits[n] = pl->lits.items[i];
         lens[n] = pl->lens[i];
         flags[n] = pl->flags[i];
@@ -327,7 +345,7 @@ static int new_region(ak_scratch *s, int parent, const char *encoding)
     r->parent = parent;
     r->depth = parent < 0 ? 0 : s->regions[parent].depth + 1;
     r->encoding = encoding;
-    r->pct_end = r->esc_end = 0;
+    r->pct_end = r->esc_end = r->cat_end = 0;
     return (int)s->n_regions++;
 }
 
@@ -471,20 +489,9 @@ static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, s
     if (!e->opts.no_placeholder_filter && (ak_in_template(rg->data, rg->len, cs, ce) ||
                                            !ak_value_passes(r, &e->rules->placeholders, v, n)))
         return 0;
+    if (r->role == AK_ROLE_ID && ak_in_presigned_url(rg->data, rg->len, cs, ce)) return 0;
     add_comp(s, rule, region, cs, ce, v, n, dec > 0 ? "base64" : rg->encoding);
     return 1;
-}
-
-/* Runs rule `rule` anchored at `start`; returns 1 when it matched and the value was kept. */
-static int confirm_at(const ak_engine *e, ak_scratch *s, int rule, int region, size_t start)
-{
-    const ak_region *rg = &s->regions[region];
-    int rc = pcre2_jit_match(e->codes[rule], rg->data, rg->len, start, 0, s->md, s->mctx);
-    if (rc <= 0) return 0;
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-    uint32_t g = e->cred_group[rule];
-    if (ov[2 * g] == PCRE2_UNSET) return 0;
-    return keep_match(e, s, rule, region, ov[2 * g], ov[2 * g + 1]);
 }
 
 static int ci_find(const uint8_t *d, size_t n, const char *w)
@@ -503,6 +510,20 @@ static int context_ok(const ak_rule *r, const ak_region *rg, size_t off)
     for (size_t i = 0; i < r->context_words.len; i++)
         if (ci_find(rg->data + ws, we - ws, r->context_words.items[i])) return 1;
     return 0;
+}
+
+/* Runs rule `rule` anchored at `start`; returns 1 when it matched and the value was kept. */
+static int confirm_at(const ak_engine *e, ak_scratch *s, int rule, int region, size_t start)
+{
+    const ak_region *rg = &s->regions[region];
+    int rc = pcre2_jit_match(e->codes[rule], rg->data, rg->len, start, 0, s->md, s->mctx);
+    if (rc <= 0) return 0;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    uint32_t g = e->cred_group[rule];
+    if (ov[2 * g] == PCRE2_UNSET) return 0;
+    /* the context search reads up to 40 lines: only for what the regex already confirmed */
+    if (!context_ok(&e->rules->items[rule], rg, start)) return 0;
+    return keep_match(e, s, rule, region, ov[2 * g], ov[2 * g + 1]);
 }
 
 static int scan_region(const ak_engine *e, ak_scratch *s, int region, ak_buf *err);
@@ -567,21 +588,38 @@ static int has_escape_near(const uint8_t *d, size_t len, size_t start, size_t en
     return memchr(d + a, mark, b - a) != NULL;
 }
 
-/* percent / escaped: decode the hit's line (bounded) once and scan it again. */
-static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t start, size_t end,
-                          int percent, ak_buf *err)
+/* A quote near the hit that ends a literal joined to the next one. */
+static int has_join_near(const uint8_t *d, size_t len, size_t start)
 {
+    size_t b = start + 1024 < len ? start + 1024 : len;
+    for (size_t i = start; i < b && d[i] != '\n'; i++)
+        if (ak_join_at(d, len, i)) return 1;
+    return 0;
+}
+
+enum { DEC_PERCENT, DEC_ESCAPED, DEC_CONCAT };
+
+/* percent / escaped / concat: decode the hit's line (bounded; concat: up to 16 lines further, for
+ * a literal continued over lines) once and scan it again. */
+static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t start, size_t end,
+                          int how, ak_buf *err)
+{
+    static const char *const names[] = {"percent", "escaped", "plain"};
     ak_region *rg = &s->regions[region];
-    size_t *done = percent ? &rg->pct_end : &rg->esc_end;
+    size_t *done = how == DEC_PERCENT   ? &rg->pct_end
+                   : how == DEC_ESCAPED ? &rg->esc_end
+                                        : &rg->cat_end;
     if (start < *done) return 0;
     size_t ws = lines_back(rg->data, start, 0, 1024);
-    size_t we = lines_forward(rg->data, rg->len, end, 0, 1024);
+    size_t we = lines_forward(rg->data, rg->len, end, how == DEC_CONCAT ? 16 : 0,
+                              how == DEC_CONCAT ? 16384 : 1024);
     *done = we;
-    int child = new_region(s, region, percent ? "percent" : "escaped");
+    int child = new_region(s, region, names[how]);
     ak_region *c = &s->regions[child];
     const uint8_t *d = s->regions[region].data;
-    size_t n = percent ? ak_percent_decode(d + ws, we - ws, ws, &c->owned, &c->map)
-                       : ak_unescape(d + ws, we - ws, ws, &c->owned, &c->map);
+    size_t n = how == DEC_PERCENT   ? ak_percent_decode(d + ws, we - ws, ws, &c->owned, &c->map)
+               : how == DEC_ESCAPED ? ak_unescape(d + ws, we - ws, ws, &c->owned, &c->map)
+                                    : ak_join_literals(d + ws, we - ws, ws, &c->owned, &c->map);
     if (!n) {
         s->n_regions--; /* nothing was encoded: drop the region */
         return 0;
@@ -589,11 +627,11 @@ static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t 
     return scan_child(e, s, child, err);
 }
 
-static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h, ak_buf *err)
+static int process_pat(const ak_engine *e, ak_scratch *s, int region, const ak_pat *p, size_t end,
+                       ak_buf *err)
 {
-    const ak_pat *p = &e->pats[h->pat];
     const ak_rule *r = &e->rules->items[p->rule];
-    size_t start = h->end - p->len;
+    size_t start = end - p->len;
     unsigned depth = s->regions[region].depth;
     int can_decode = depth < e->opts.max_decode_depth;
     if (p->variant == AK_PAT_BASE64)
@@ -601,15 +639,27 @@ static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_h
     if (p->variant == AK_PAT_UTF16)
         return can_decode ? decode_utf16_at(e, s, region, start, err) : 0;
     const ak_region *rg = &s->regions[region];
-    if (context_ok(r, rg, start)) confirm_at(e, s, p->rule, region, start);
+    confirm_at(e, s, p->rule, region, start);
     if (!can_decode) return 0;
-    if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, h->end, '%') &&
-        decode_line_at(e, s, region, start, h->end, 1, err))
+    if ((r->decoders & AK_DEC_PERCENT) && has_escape_near(rg->data, rg->len, start, end, '%') &&
+        decode_line_at(e, s, region, start, end, DEC_PERCENT, err))
         return -1;
     rg = &s->regions[region];
-    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, h->end, '\\'))
-        return decode_line_at(e, s, region, start, h->end, 0, err);
+    if ((r->decoders & AK_DEC_ESCAPED) && has_escape_near(rg->data, rg->len, start, end, '\\') &&
+        decode_line_at(e, s, region, start, end, DEC_ESCAPED, err))
+        return -1;
+    rg = &s->regions[region];
+    if ((r->decoders & AK_DEC_CONCAT) && has_join_near(rg->data, rg->len, start))
+        return decode_line_at(e, s, region, start, end, DEC_CONCAT, err);
     return 0;
+}
+
+static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_hit *h, ak_buf *err)
+{
+    for (unsigned k = h->pat;; k = e->pats[k].next) {
+        if (process_pat(e, s, region, &e->pats[k], h->end, err)) return -1;
+        if (!e->pats[k].next) return 0;
+    }
 }
 
 /* Near rules: search the pairing window around each component of their target rule. */
@@ -657,7 +707,9 @@ static int comp_cmp(const void *pa, const void *pb)
     const ak_comp *a = pa, *b = pb;
     if (a->root_off != b->root_off) return a->root_off < b->root_off ? -1 : 1;
     if (a->rule != b->rule) return a->rule < b->rule ? -1 : 1;
-    unsigned da = a->region ? 1 : 0, db = b->region ? 1 : 0; /* prefer what was found plainly */
+    /* the longest reading first (literals joined over a split), then what was found plainly */
+    if (a->root_end != b->root_end) return a->root_end > b->root_end ? -1 : 1;
+    unsigned da = a->region ? 1 : 0, db = b->region ? 1 : 0;
     if (da != db) return da < db ? -1 : 1;
     return a->region < b->region ? -1 : a->region > b->region;
 }
@@ -668,8 +720,23 @@ static void drop_comp(ak_scratch *s, size_t i)
     s->comps[i].value = NULL;
 }
 
-/* Sorts by root offset, drops duplicates and allow-commented components, and numbers lines. */
-static void finish_components(ak_scratch *s, const ak_chunk *chunk)
+/* A component decoded from inside a security token (which embeds its own STS ID) is part of that
+ * token, not a second credential. */
+static int inside_token(const ak_engine *e, const ak_scratch *s, const ak_comp *c)
+{
+    if (!c->region || e->rules->items[c->rule].role == AK_ROLE_STS_TOKEN) return 0;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        const ak_comp *t = &s->comps[i];
+        if (t->value && e->rules->items[t->rule].role == AK_ROLE_STS_TOKEN &&
+            t->root_off <= c->root_off && c->root_end <= t->root_end)
+            return 1;
+    }
+    return 0;
+}
+
+/* Sorts by root offset, drops duplicates, parts of tokens and allow-commented components, and
+ * numbers lines. */
+static void finish_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk)
 {
     if (s->n_comps > 1) qsort(s->comps, s->n_comps, sizeof *s->comps, comp_cmp);
     const ak_region *root = &s->regions[0];
@@ -679,7 +746,7 @@ static void finish_components(ak_scratch *s, const ak_chunk *chunk)
         ak_comp *c = &s->comps[i];
         int dup = keep > 0 && s->comps[keep - 1].root_off == c->root_off &&
                   s->comps[keep - 1].rule == c->rule;
-        if (dup || ak_allowed_inline(root->data, root->len, c->root_off)) {
+        if (dup || inside_token(e, s, c) || ak_allowed_inline(root->data, root->len, c->root_off)) {
             drop_comp(s, i);
             continue;
         }
@@ -713,7 +780,7 @@ int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chun
         r->len = chunk->len;
     }
     if (scan_region(e, s, root, err)) return -1;
-    finish_components(s, chunk);
+    finish_components(e, s, chunk);
     return 0;
 }
 

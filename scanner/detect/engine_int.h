@@ -21,6 +21,10 @@ typedef struct ak_pat {
     uint8_t variant;
     uint8_t len;
     uint8_t b64_lead; /* base64 variant: characters between the aligned group start and the hit */
+    /* The same literal wanted by several rules is compiled once: the first pattern's hit also
+     * runs the rules of `next` (a later index, 0 = none); `alias` marks those not compiled. */
+    uint8_t alias;
+    unsigned next;
 } ak_pat;
 
 struct ak_engine {
@@ -51,7 +55,7 @@ typedef struct ak_region {
     unsigned depth;
     const char *encoding;
     /* decoding already done in this region, so several hits do not decode the same text twice */
-    size_t pct_end, esc_end;
+    size_t pct_end, esc_end, cat_end;
 } ak_region;
 
 typedef struct ak_comp {

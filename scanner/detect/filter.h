@@ -18,8 +18,14 @@ unsigned ak_char_classes(const char *s, size_t n);
 /* 1 when s looks like a placeholder under the rules' placeholder settings. */
 int ak_is_placeholder(const ak_placeholders *p, const char *s, size_t n);
 /* 1 when buf[start..end) is wrapped as a template variable (${...}, {{...}}, <...>, %(...)s) or
- * masked ("...****"). */
+ * masked: followed by a mask ("****", "\\*\\*", "&#42;", "%2A", "…", "...", "<redacted>"). */
 int ak_in_template(const uint8_t *buf, size_t len, size_t start, size_t end);
+/* 1 when buf[start..end) is the AccessKeyId (OSSAccessKeyId, x-oss-credential) of a presigned URL,
+ * one that also carries Signature= and Expires=: an ID such a URL shows by design. */
+int ak_in_presigned_url(const uint8_t *buf, size_t len, size_t start, size_t end);
+/* The time of an "Expiration" (ISO 8601 UTC, as STS writes it) within `lines` lines of `off`,
+ * or -1 when there is none. */
+long long ak_expiration_near(const uint8_t *buf, size_t len, size_t off, unsigned lines);
 /* 1 when the line holding `off`, or the line before it, carries "akhound:allow". */
 int ak_allowed_inline(const uint8_t *buf, size_t len, size_t off);
 /* Checks value against the rule's length, class, digit, entropy and placeholder settings. */

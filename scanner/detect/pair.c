@@ -8,6 +8,8 @@
  * line does not pair everything on it, and a file scanned in windows pairs as one scanned whole.
  */
 #include "detect/engine_int.h"
+#include "detect/filter.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
@@ -153,8 +155,25 @@ static void base_finding(ak_finding *f, const ak_chunk *chunk, const ak_comp *at
     f->encoding = at->encoding;
 }
 
-static void emit_joined(const ak_scratch *s, const ak_chunk *chunk, const ak_rule *c,
-                        const joined *j, ak_findings *out)
+/* STS credentials shown beside an Expiration that has passed are dead by their own words: the
+ * verdict is `expired` without a network call (they do not fail a scan: README). */
+static void mark_expired(const ak_engine *e, const ak_scratch *s, const ak_comp *at, ak_finding *f)
+{
+    const ak_region *root = &s->regions[0];
+    long long t = ak_expiration_near(root->data, root->len, at->root_off, e->window);
+    if (t < 0 || (time_t)t >= ak_now()) return;
+    char when[21];
+    ak_iso8601(when, (time_t)t);
+    ak_validation *v = ak_calloc(1, sizeof *v);
+    v->status = AK_VAL_EXPIRED;
+    ak_buf d = AK_BUF_INIT;
+    ak_buf_printf(&d, "Expiration %s has passed (read from the file, not checked live)", when);
+    v->detail = ak_buf_detach(&d);
+    f->validation = v;
+}
+
+static void emit_joined(const ak_engine *e, const ak_scratch *s, const ak_chunk *chunk,
+                        const ak_rule *c, const joined *j, ak_findings *out)
 {
     ak_finding f;
     const ak_comp *id = &s->comps[j->id];
@@ -167,6 +186,7 @@ static void emit_joined(const ak_scratch *s, const ak_chunk *chunk, const ak_rul
     for (size_t q = 0; q < j->n_cands; q++)
         if ((long)j->cands[q].comp != j->primary)
             f.candidates[f.n_candidates++] = ak_strdup(s->comps[j->cands[q].comp].value);
+    if (c->role == AK_ROLE_STS) mark_expired(e, s, id, &f);
     ak_finding_fingerprint_at(&f, chunk->fingerprint_path ? chunk->fingerprint_path : f.path);
     ak_findings_push(out, &f);
 }
@@ -189,7 +209,7 @@ static void join_composite(const ak_engine *e, ak_scratch *s, const ak_chunk *ch
     assign_primaries(s, js, n);
     for (size_t i = 0; i < n; i++) {
         if (js[i].primary < 0 && js[i].token < 0) continue;
-        emit_joined(s, chunk, c, &js[i], out);
+        emit_joined(e, s, chunk, c, &js[i], out);
         s->comps[js[i].id].used = 1;
         if (js[i].token >= 0) s->comps[js[i].token].used = 1;
         for (size_t q = 0; q < js[i].n_cands; q++) s->comps[js[i].cands[q].comp].used = 1;
@@ -221,18 +241,24 @@ static void emit_alone(const ak_engine *e, const ak_scratch *s, const ak_chunk *
         f.security_token = ak_strdup(comp->value);
     else
         f.secret = ak_strdup(comp->value);
-    (void)s;
+    if (f.kind == AK_KIND_STS_CREDENTIALS) mark_expired(e, s, comp, &f);
     ak_finding_fingerprint_at(&f, chunk->fingerprint_path ? chunk->fingerprint_path : f.path);
     ak_findings_push(out, &f);
 }
 
 /* The same text found by two rules of one role (a specific and a generic keyword, or a keyword
- * and a near rule) is one component: once either copy joined a finding, the other is used too,
- * and of unused copies only the first is reported. Components are sorted by root offset, so the
- * copies are neighbours. */
+ * and a near rule; an STS name and an Alibaba Cloud name) is one component: once either copy joined
+ * a finding, the other is used too, and of unused copies only the first is reported. Components are
+ * sorted by root offset, so the copies are neighbours. */
+static ak_role role_class(ak_role r)
+{
+    return r == AK_ROLE_STS_SECRET ? AK_ROLE_SECRET : r; /* a secret is a secret, STS or not */
+}
+
 static int same_text(const ak_rules *rules, const ak_comp *a, const ak_comp *b)
 {
-    return a->root_off == b->root_off && rules->items[a->rule].role == rules->items[b->rule].role;
+    return a->root_off == b->root_off &&
+           role_class(rules->items[a->rule].role) == role_class(rules->items[b->rule].role);
 }
 
 static void share_used(const ak_rules *rules, ak_scratch *s)

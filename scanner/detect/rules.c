@@ -192,13 +192,15 @@ static int get_decoders(ctx *c, const yaml_node_t *n, unsigned *out)
         ak_strlist_free(&l); /* items read before the bad one */
         return -1;
     }
-    static const char *const names[] = {"base64", "percent", "escaped", "utf16le"};
+    static const char *const names[] = {"base64", "percent", "escaped", "utf16le", "concat"};
+    const size_t n_names = sizeof names / sizeof *names;
     *out = 0;
     for (size_t i = 0; i < l.len; i++) {
         size_t k = 0;
-        while (k < 4 && strcmp(l.items[i], names[k])) k++;
-        if (k == 4) {
-            fail(c, n, "unknown decoder '%s' (base64, percent, escaped, utf16le)", l.items[i]);
+        while (k < n_names && strcmp(l.items[i], names[k])) k++;
+        if (k == n_names) {
+            fail(c, n, "unknown decoder '%s' (base64, percent, escaped, utf16le, concat)",
+                 l.items[i]);
             ak_strlist_free(&l);
             return -1;
         }
@@ -239,7 +241,6 @@ static int rule_field(ctx *c, ak_rule *r, const char *k, const yaml_node_t *v, i
     if (!strcmp(k, "value_base64")) return get_bool(c, v, k, &r->value_base64);
     if (!strcmp(k, "length")) return get_uint(c, v, k, &r->length);
     if (!strcmp(k, "min_classes")) return get_uint(c, v, k, &r->min_classes);
-    if (!strcmp(k, "require_digit")) return get_bool(c, v, k, &r->require_digit);
     if (!strcmp(k, "min_entropy")) return get_double(c, v, k, &r->min_entropy);
     if (!strcmp(k, "context_words")) return get_list(c, v, k, &r->context_words);
     if (!strcmp(k, "context_lines")) return get_uint(c, v, k, &r->context_lines);
@@ -272,24 +273,44 @@ static int parse_rule(ctx *c, const yaml_node_t *n, ak_rule *r)
     return 0;
 }
 
+/* What may stand between a credential's name and its value in every assignment syntax seen in
+ * the wild: = : := => ?= || , ( > quotes, XML attributes and elements, CLI flags, full-width
+ * punctuation and a few CJK characters (any non-ASCII byte), HTML-escaped quotes. Written with
+ * character-class repeats: PCRE2 copies a repeated group once per allowed repetition, which made
+ * the compiled rules (and every start-up) larger. */
+#define AK_ASSIGN_RE                                                                               \
+    "(?=[^A-Za-z0-9])(?:[^A-Za-z0-9]{0,20}&(?:quot|#3[49]|#x2[27]);){0,2}[^A-Za-z0-9]{0,40}"
+
+/* Replaces each `marker` in the rule's regex by `with`. */
+static void replace_all(ak_rule *r, const char *marker, const char *with)
+{
+    const char *at;
+    while (r->regex && (at = strstr(r->regex, marker))) {
+        ak_buf b = AK_BUF_INIT;
+        ak_buf_append(&b, r->regex, (size_t)(at - r->regex));
+        ak_buf_puts(&b, with);
+        ak_buf_puts(&b, at + strlen(marker));
+        free(r->regex);
+        r->regex = ak_buf_detach(&b);
+    }
+}
+
 /* Replaces {{keywords}} in the regex by an alternation of the (escaped) keywords, so the list of
- * names lives in one place and the fast pass and the regex cannot disagree. */
+ * names lives in one place and the fast pass and the regex cannot disagree; and {{assign}} by
+ * AK_ASSIGN_RE, so every keyword rule accepts the same assignment syntaxes. */
 static void expand_keywords(ak_rule *r)
 {
-    const char *at = r->regex ? strstr(r->regex, "{{keywords}}") : NULL;
-    if (!at) return;
-    ak_buf b = AK_BUF_INIT;
-    ak_buf_append(&b, r->regex, (size_t)(at - r->regex));
+    ak_buf alt = AK_BUF_INIT;
     for (size_t i = 0; i < r->keywords.len; i++) {
-        if (i) ak_buf_putc(&b, '|');
+        if (i) ak_buf_putc(&alt, '|');
         for (const char *s = r->keywords.items[i]; *s; s++) {
-            if (strchr("\\^$.|?*+()[]{}-", *s)) ak_buf_putc(&b, '\\');
-            ak_buf_putc(&b, *s);
+            if (strchr("\\^$.|?*+()[]{}-", *s)) ak_buf_putc(&alt, '\\');
+            ak_buf_putc(&alt, *s);
         }
     }
-    ak_buf_puts(&b, at + strlen("{{keywords}}"));
-    free(r->regex);
-    r->regex = ak_buf_detach(&b);
+    replace_all(r, "{{keywords}}", ak_buf_cstr(&alt));
+    ak_buf_free(&alt);
+    replace_all(r, "{{assign}}", AK_ASSIGN_RE);
 }
 
 static int check_rule(ctx *c, const yaml_node_t *n, const ak_rule *r)
@@ -356,6 +377,8 @@ static int parse_placeholders(ctx *c, ak_rules *rules, const yaml_node_t *n)
             rc = get_uint(c, vn, k, &p->max_repeat);
         else if (k && !strcmp(k, "max_sequence"))
             rc = get_uint(c, vn, k, &p->max_sequence);
+        else if (k && !strcmp(k, "max_word_coverage"))
+            rc = get_double(c, vn, k, &p->max_word_coverage);
         else
             rc = fail(c, kn, "unknown placeholders field '%s'", k ? k : "?");
         if (rc) return -1;

@@ -25,6 +25,7 @@ enum {
     AK_DEC_PERCENT = 1u << 1,
     AK_DEC_ESCAPED = 1u << 2,
     AK_DEC_UTF16LE = 1u << 3,
+    AK_DEC_CONCAT = 1u << 4,
 };
 
 typedef struct ak_strlist {
@@ -48,7 +49,6 @@ typedef struct ak_rule {
     int value_base64;    /* the captured value may be the base64 of the credential */
     unsigned length;     /* exact length of the credential, 0 = any */
     unsigned min_classes;
-    int require_digit;
     double min_entropy;
     ak_strlist context_words;
     unsigned context_lines;
@@ -66,6 +66,7 @@ typedef struct ak_placeholders {
     ak_strlist words;
     unsigned max_repeat;
     unsigned max_sequence;
+    double max_word_coverage; /* 0 = off; see detect/words.h */
 } ak_placeholders;
 
 struct ak_rules {

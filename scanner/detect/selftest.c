@@ -31,14 +31,16 @@ static uint64_t next_random(void)
     return v;
 }
 
-void ak_random_key_text(char *out, size_t n)
+static const char upper[] = "BCDFGHJKLMNPQRSTVWYZ", lower[] = "bcdfghjkmnpqrstvwyz",
+                  digit[] = "23456789";
+
+/* n characters drawn from `sets` (each used at least once when n allows), no vowels, no
+ * neighbours in sequence, so no placeholder word or run can form by chance. */
+static void random_text(char *out, size_t n, const char *const *sets, size_t n_sets)
 {
-    static const char upper[] = "BCDFGHJKLMNPQRSTVWYZ", lower[] = "bcdfghjkmnpqrstvwyz",
-                      digit[] = "23456789";
-    static const char *const sets[] = {upper, lower, digit};
     for (size_t i = 0; i < n; i++) {
         for (;;) {
-            const char *set = sets[i < 3 ? i : next_random() % 3];
+            const char *set = sets[i < n_sets ? i : next_random() % n_sets];
             char c = set[next_random() % strlen(set)];
             if (i > 0 && (c == out[i - 1] || c == out[i - 1] + 1 || c == out[i - 1] - 1)) continue;
             out[i] = c;
@@ -46,6 +48,12 @@ void ak_random_key_text(char *out, size_t n)
         }
     }
     out[n] = '\0';
+}
+
+void ak_random_key_text(char *out, size_t n)
+{
+    static const char *const sets[] = {upper, lower, digit};
+    random_text(out, n, sets, 3);
 }
 
 static int expand(const char **p, ak_buf *out, int nested);
@@ -59,12 +67,21 @@ static int at_close(const char *s)
 static int directive(const char **p, ak_buf *out)
 {
     const char *s = *p;
-    if (!strncmp(s, "alnum ", 6)) {
+    /* alnum: mixed case and digits; alpha: letters only; lower: lower case and digits */
+    static const char *const alnum[] = {upper, lower, digit}, *const alpha[] = {upper, lower},
+                             *const lowdig[] = {lower, digit};
+    static const struct {
+        const char *name;
+        const char *const *sets;
+        size_t n_sets;
+    } kinds[] = {{"alnum ", alnum, 3}, {"alpha ", alpha, 2}, {"lower ", lowdig, 2}};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        if (strncmp(s, kinds[k].name, 6)) continue;
         char *end = NULL;
         long n = strtol(s + 6, &end, 10);
         if (n <= 0 || n > 4096 || strncmp(end, "}}", 2)) return -1;
         char *tmp = ak_malloc((size_t)n + 1);
-        ak_random_key_text(tmp, (size_t)n);
+        random_text(tmp, (size_t)n, kinds[k].sets, kinds[k].n_sets);
         ak_buf_append(out, tmp, (size_t)n);
         free(tmp);
         *p = end + 2;

@@ -2,6 +2,8 @@
 #include "util/clock.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 double ak_mono_seconds(void)
 {
@@ -45,4 +47,24 @@ long long ak_iso8601_parse(const char *s)
         for (end++; *end >= '0' && *end <= '9'; end++) continue;
     if (*end != 'Z' && *end != '\0') return -1;
     return (long long)timegm(&tm);
+}
+
+long long ak_iso8601_at(const char *s, size_t n)
+{
+    char tmp[20];
+    struct tm tm = {0};
+    if (n < 19) return -1;
+    memcpy(tmp, s, 19);
+    tmp[19] = '\0';
+    if (tmp[10] == ' ') tmp[10] = 'T'; /* "2024-05-01 08:00:00" too */
+    const char *rest = strptime(tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest || *rest) return -1;
+    return (long long)timegm(&tm);
+}
+
+time_t ak_now(void)
+{
+    const char *fixed = getenv("AKHOUND_NOW");
+    long long t = fixed ? ak_iso8601_at(fixed, strlen(fixed)) : -1;
+    return t >= 0 ? (time_t)t : time(NULL);
 }
