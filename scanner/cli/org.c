@@ -7,6 +7,7 @@
 #include "cloud/validate.h"
 #include "detect/baseline.h"
 #include "sources/org.h"
+#include "sources/org_http.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/pool.h"
@@ -29,6 +30,9 @@ static const char org_help[] =
     "      --include-forks     also forks;  --include-archived  also archived repositories\n"
     "      --exclude GLOB      skip repositories whose owner/name or name matches (repeatable)\n"
     "      --max-wait SECS     longest API rate-limit wait before giving up (default 900)\n"
+    "      --max-pages N       pages of the API listing before it is refused (default 2000)\n"
+    "      --git-host HOST     the host the forge's token is offered to for clones (default:\n"
+    "                          github.com, gitlab.com, or the --api-url host)\n"
     "      --shard K/N         only shard K (0-based) of N: N workers cover every repository once\n"
     "      --list              print the repositories that would be scanned, then exit\n"
     "clones:\n"
@@ -69,6 +73,8 @@ enum {
     OPT_FULL,
     OPT_JOBS,
     OPT_PROGRESS_INTERVAL,
+    OPT_MAX_PAGES,
+    OPT_GIT_HOST,
 };
 
 static const struct option org_options[] = {
@@ -87,15 +93,18 @@ static const struct option org_options[] = {
     {"full", no_argument, NULL, OPT_FULL},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"progress-interval", required_argument, NULL, OPT_PROGRESS_INTERVAL},
+    {"max-pages", required_argument, NULL, OPT_MAX_PAGES},
+    {"git-host", required_argument, NULL, OPT_GIT_HOST},
 };
 
 typedef struct org_cli {
     ak_scan_cli scan;
-    const char *github, *gitlab, *repos_file, *api_url, *cache;
+    const char *github, *gitlab, *repos_file, *api_url, *cache, *git_host;
     const char *excludes[64];
     size_t n_excludes;
     int forks, archived, list, full, max_wait_set, retries_set;
-    unsigned max_wait, shard_k, shard_n, retries, jobs, interval;
+    unsigned max_wait, shard_k, shard_n, retries, jobs, interval, max_pages;
+    ak_buf token_host; /* the git host of the forge's token */
     uint64_t max_cache;
     char *cache_default;
 } org_cli;
@@ -128,6 +137,11 @@ static int apply_org(org_cli *c, int opt, const char *arg)
     case OPT_CACHE:
         c->cache = arg;
         return 0;
+    case OPT_GIT_HOST:
+        c->git_host = arg;
+        return strchr(arg, '/') || strchr(arg, '@') || !*arg ? -1 : 0;
+    case OPT_MAX_PAGES:
+        return ak_cli_parse_uint(arg, 1, 1000000, &c->max_pages) ? -1 : 0;
     case OPT_FULL:
         c->full = 1;
         return 0;
@@ -241,6 +255,7 @@ static int enumerate(org_cli *c, ak_org_list *list)
     api.api_url = c->api_url;
     api.ca_file = c->scan.ca_file;
     if (c->max_wait_set) api.max_wait = c->max_wait;
+    if (c->max_pages) api.max_pages = c->max_pages;
     int rc;
     const char *what;
     if (c->github) {
@@ -295,6 +310,19 @@ static ak_progress_mode progress_mode(const org_cli *c)
     return isatty(fileno(stderr)) ? AK_PROGRESS_TTY : AK_PROGRESS_LINES;
 }
 
+/* The git host a forge's token may go to: --git-host, else the --api-url host (api.github.com
+ * stands for github.com), else the public forge. A --repos-file run uses the public forges. */
+static const char *token_host(org_cli *c, const char *public_host, const char *public_api)
+{
+    if (c->repos_file) return public_host;
+    if (c->git_host) return c->git_host;
+    if (!c->api_url) return public_host;
+    ak_buf_reset(&c->token_host);
+    if (ak_org_url_origin(c->api_url, NULL, &c->token_host, NULL)) return NULL;
+    if (public_api && !strcmp(c->token_host.data, public_api)) return public_host;
+    return c->token_host.data;
+}
+
 static void run_options(org_cli *c, ak_org_opts *o)
 {
     ak_org_opts_default(o);
@@ -315,6 +343,8 @@ static void run_options(org_cli *c, ak_org_opts *o)
     o->git.scan.verbose = c->scan.verbose;
     o->auth.github_token = getenv("GITHUB_TOKEN");
     o->auth.gitlab_token = getenv("GITLAB_TOKEN");
+    o->auth.github_host = c->gitlab ? NULL : token_host(c, "github.com", "api.github.com");
+    o->auth.gitlab_host = c->github ? NULL : token_host(c, "gitlab.com", NULL);
     o->auth.ca_file = c->scan.ca_file;
 }
 
@@ -425,13 +455,14 @@ int cmd_org(int argc, char **argv)
     ak_log_set_level(c.scan.quiet ? AK_LOG_QUIET : c.scan.verbose ? AK_LOG_VERBOSE : AK_LOG_NORMAL);
     ak_org_list list = {0};
     if (enumerate(&c, &list))
-        rc = AK_EXIT_ERROR;
+        rc = AK_EXIT_NORUN;
     else {
         select_repos(&c, &list);
         rc = c.list ? list_only(&list) : scan_repos(&c, &list);
     }
     ak_org_list_free(&list);
     free(c.cache_default);
+    ak_buf_free(&c.token_host);
     ak_scan_cli_free(&c.scan);
     return rc;
 }

@@ -61,7 +61,11 @@ typedef struct ak_org_api {
     const char *ca_file; /* extra CA for https; NULL: system bundle */
     unsigned max_wait;   /* longest rate-limit wait in seconds before giving up (default 900) */
     unsigned retries;    /* retries of network errors and 5xx (default 3) */
+    unsigned max_pages; /* pages per listing before it fails (default 2000: 200,000 repositories) */
+    uint64_t max_bytes; /* bytes of answers per listing before it fails (default 2 GiB) */
     unsigned long requests, waits; /* out: requests sent, rate-limit waits */
+    unsigned long pages;           /* out: pages read */
+    uint64_t bytes;                /* out: bytes of answers read */
     long long pause_until;         /* internal: epoch second the next request must wait for */
 } ak_org_api;
 
@@ -81,7 +85,10 @@ typedef struct ak_forge_fields {
     int (*is_fork)(const struct json_t *repo);
 } ak_forge_fields;
 
-/* Adds the repositories of one page of an API answer (a JSON array); 0, or -1 with the reason. */
+/* Adds the repositories of one page of an API answer (a JSON array). An entry without a usable
+ * name, or whose clone URL is not https (or http to a literal loopback address), is skipped with a
+ * warning naming it. Returns the number of entries of the page (0: the listing is over), or -1
+ * with the reason when the answer is not such an array. */
 int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_fields *f, ak_buf *err);
 /* Derives the canonical name, forge and web URL of a clone URL; 0, or -1 when it names no
  * repository. *name and *web_url are malloc'ed (*web_url may be NULL). */
@@ -119,6 +126,9 @@ void ak_org_cache_name(const char *name, ak_buf *out);
 
 typedef struct ak_org_auth {
     const char *github_token, *gitlab_token; /* borrowed; NULL: none */
+    /* The only hosts each token is offered to (over https, or http to loopback): the forge's git
+     * host, whatever host a clone URL names. NULL: the token is never offered. */
+    const char *github_host, *gitlab_host;
     const char *ca_file;
 } ak_org_auth;
 

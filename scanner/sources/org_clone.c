@@ -6,9 +6,11 @@
  * server publishes. A first clone goes to "<dir>.tmp" and is renamed into place when complete,
  * so a crash never leaves a partial mirror that looks whole.
  *
- * Credentials: a forge token (GitHub: x-access-token, GitLab: oauth2) is offered only to https
- * URLs (or http on loopback) of a repository of that forge, and at most twice per transfer (so a
- * rejected token fails instead of looping); ssh URLs use the ssh agent. git:// needs none.
+ * Credentials: a forge token (GitHub: x-access-token, GitLab: oauth2) is offered only to the
+ * forge's git host (ak_org_auth), over https (or http to loopback), whatever host the clone URL
+ * names, and at most twice per transfer (so a rejected token fails instead of looping); ssh URLs
+ * use the ssh agent; git:// needs none. Redirects to another host are never followed: libgit2
+ * would offer the credentials of the first host to the second.
  *
  * Eviction: each mirror's "akhound-used" file is touched when the mirror is used; when the
  * mirrors' total size exceeds --max-cache, the least recently used are removed first (their
@@ -36,15 +38,18 @@ typedef struct cred_ctx {
     unsigned tries;
 } cred_ctx;
 
-static const char *token_for(const cred_ctx *c, const char **user)
+/* The token for url's host, or NULL. */
+static const char *token_for(const cred_ctx *c, const char *url, const char **user)
 {
-    if (c->repo->forge == AK_FORGE_GITHUB) {
+    const ak_org_auth *a = c->auth;
+    if (!ak_org_url_transport_ok(url)) return NULL;
+    if (a->github_token && ak_org_url_host_is(url, a->github_host)) {
         *user = "x-access-token";
-        return c->auth->github_token;
+        return a->github_token;
     }
-    if (c->repo->forge == AK_FORGE_GITLAB) {
+    if (a->gitlab_token && ak_org_url_host_is(url, a->gitlab_host)) {
         *user = "oauth2";
-        return c->auth->gitlab_token;
+        return a->gitlab_token;
     }
     return NULL;
 }
@@ -54,8 +59,10 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 {
     cred_ctx *c = payload;
     if (c->tries++ >= 2) return GIT_EUSER; /* the offered credentials were rejected */
-    const char *user = NULL, *token = token_for(c, &user);
-    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token && ak_org_url_transport_ok(url))
+    /* both the URL libgit2 names and the repository's own must be on the token's host */
+    const char *user = NULL, *token = token_for(c, url, &user);
+    if (token && !token_for(c, c->repo->clone_url, &user)) token = NULL;
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token)
         return git_credential_userpass_plaintext_new(out, user, token);
     if (allowed & GIT_CREDENTIAL_SSH_KEY)
         return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
@@ -70,6 +77,7 @@ static void fetch_options(git_fetch_options *fo, cred_ctx *c)
     fo->callbacks.payload = c;
     fo->prune = GIT_FETCH_PRUNE;
     fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+    fo->follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* same-host redirects only */
 }
 
 static void libgit2_reason(ak_buf *err, const char *what)

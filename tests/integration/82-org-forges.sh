@@ -17,8 +17,8 @@ obj=$(git -C "$SRV/bad.git" rev-parse HEAD:config.ini)
 git -C "$SRV/bad.git" unpack-objects -q < <(git -C "$SRV/bad.git" pack-objects -q --stdout --all) 2>/dev/null || true
 rm -f "$SRV/bad.git"/objects/pack/*
 f="$SRV/bad.git/objects/${obj:0:2}/${obj:2}"; chmod u+w "$f"; printf 'garbage' > "$f"
-start_git_daemon "$SRV"
-G=git://127.0.0.1:$DAEMON_PORT
+start_git_http "$SRV"
+G=http://127.0.0.1:$HTTP_PORT
 TOKEN=tok$(rand_alnum 24)
 python3 - "$TMP/forge.json" "$TOKEN" "$G" <<'PY'
 import json, sys
