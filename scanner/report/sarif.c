@@ -223,6 +223,10 @@ static json_t *result_properties(const ak_finding *f)
     put_opt(p, "blob", f->blob);
     put_opt(p, "repository", f->repository);
     put_opt(p, "link", f->link);
+    put_opt(p, "status", f->status);
+    put_opt(p, "firstSeen", f->first_seen);
+    put_opt(p, "lastSeen", f->last_seen);
+    put_opt(p, "repoFingerprint", f->repo_fingerprint[0] ? f->repo_fingerprint : NULL);
     put_opt(p, "validation", f->validation ? ak_val_status_name(f->validation->status) : NULL);
     return p;
 }

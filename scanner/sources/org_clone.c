@@ -148,11 +148,19 @@ static int clone_fresh(const ak_org_repo *r, const char *dir, cred_ctx *c, ak_bu
     return rc;
 }
 
+/* 1 when dir holds a repository libgit2 can open (a damaged one is cloned afresh beside it). */
+static int mirror_usable(const char *dir)
+{
+    git_repository *repo = NULL;
+    int ok = !git_repository_open_bare(&repo, dir);
+    git_repository_free(repo);
+    return ok;
+}
+
 int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err)
 {
     cred_ctx c = {r, auth, 0};
-    struct stat st;
-    int rc = stat(dir, &st) == 0 ? fetch_all(r, dir, 0, &c, err) : clone_fresh(r, dir, &c, err);
+    int rc = mirror_usable(dir) ? fetch_all(r, dir, 0, &c, err) : clone_fresh(r, dir, &c, err);
     if (!rc) touch_stamp(dir);
     return rc;
 }

@@ -46,7 +46,7 @@ expect_rc 0; expect_out "$H/acme/r05"; expect_not_out "r00"; expect_not_out "r06
 
 # a wrong token: an error naming the status, never the token
 GITHUB_TOKEN=bad$TOKEN run org --github acme --api-url "$GH" --list
-expect_rc 2; expect_err "HTTP 401"; grep -qF "$TOKEN" <<<"$ERR" && fail "token in an error"
+expect_rc 4; expect_err "HTTP 401"; grep -qF "$TOKEN" <<<"$ERR" && fail "token in an error"
 
 # GitLab: subgroups, X-Next-Page, a 429 with Retry-After
 unset GITHUB_TOKEN; export GITLAB_TOKEN=$TOKEN
@@ -73,6 +73,6 @@ run org --github acme --api-url "$GH" --list --shard 3/3; expect_rc 2
 
 # plain http is for loopback only; a bad organization name never reaches a URL
 run org --github acme --api-url http://example.invalid/api/v3 --list
-expect_rc 2; expect_err "loopback"
-run org --github 'acme/../x' --api-url "$GH" --list; expect_rc 2
+expect_rc 4; expect_err "loopback"
+run org --github 'acme/../x' --api-url "$GH" --list; expect_rc 4
 echo ok

@@ -36,7 +36,7 @@ forge "{\"github\": {\"org\": \"acme\", \"repos\": [
   {\"name\": \"c\", \"clone_url\": \"$REDIR/c.git\"}]}}"
 org
 expect_err "failed: 127.0.0.1:$FORGE_PORT/acme/b"; expect_err "failed: 127.0.0.1:$FORGE_PORT/acme/c"
-expect_err "(1 scanned, 2 failed)"
+expect_err "(1 scanned, 2 failed"
 grep -q 'auth=token' "$TMP/own.log" || fail "the forge's own git host did not get the token"
 grep -q 'auth=token' "$TMP/other.log" && fail "the token went to another host: $(cat "$TMP/other.log")"
 grep -q '/c.git' "$TMP/other.log" && fail "a redirect to another host was followed"

@@ -134,10 +134,8 @@ static void test_state_roundtrip(void **state)
         if (i < 40) ak_org_state_add_blob(&st, ids[i]);
     }
     ak_org_state_add_blob(&st, ids[0]); /* duplicates are merged */
-    char fp[65];
-    memset(fp, 'c', 64);
-    fp[64] = '\0';
-    ak_org_state_add_fp(&st, fp);
+    ak_org_state_set_tips(&st, ids[49], 1);
+    ak_org_state_set_tips(&st, ids[45], 5); /* replaces: 5 tips, kept sorted */
     ak_buf err = AK_BUF_INIT;
     assert_int_equal(ak_org_state_save(&st, path, &err), 0);
     ak_org_state_free(&st);
@@ -147,10 +145,12 @@ static void test_state_roundtrip(void **state)
     assert_int_equal(ak_org_state_load(&st, path, v1), 1);
     assert_int_equal(st.n_blobs, 40);
     for (int i = 0; i < 50; i++) assert_int_equal(ak_org_state_has_blob(&st, ids[i]), i < 40);
-    assert_true(ak_org_state_has_fp(&st, fp));
+    assert_int_equal(st.n_tips, 5);
+    for (int i = 1; i < 5; i++)
+        assert_true(memcmp(st.tips + 20 * (i - 1), st.tips + 20 * i, 20) < 0);
     ak_org_state_free(&st);
-    /* another rules version: nothing is known */
-    assert_int_equal(ak_org_state_load(&st, path, v2), 0);
+    /* another rules version: nothing is known, and the caller is told so */
+    assert_int_equal(ak_org_state_load(&st, path, v2), 2);
     assert_false(ak_org_state_has_blob(&st, ids[0]));
     ak_org_state_free(&st);
     /* a damaged file is ignored */
