@@ -6,10 +6,11 @@
 
 Environment: GIT_HTTP_TOKEN: every request needs Basic auth with that password (else 401);
 GIT_HTTP_REDIRECT: every request is answered 302 to this base URL + the path (a hostile server);
-GIT_HTTP_FAIL: while the file it names exists, every request is answered 503 (a transient outage).
+GIT_HTTP_FAIL: while the file it names exists, every request is answered 503 (a transient outage);
+GIT_HTTP_DELAY: a file; while it exists, each answer waits the seconds it holds (a slow forge).
 LOGFILE gets "METHOD PATH auth=none|token|other" per request (the token itself is never logged).
 """
-import base64, os, subprocess, sys
+import base64, os, subprocess, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 root = sys.argv[1]
@@ -18,6 +19,7 @@ logfile = sys.argv[4] if len(sys.argv) > 4 else None
 token = os.environ.get("GIT_HTTP_TOKEN")
 redirect = os.environ.get("GIT_HTTP_REDIRECT")
 fail_flag = os.environ.get("GIT_HTTP_FAIL")
+delay_file = os.environ.get("GIT_HTTP_DELAY")
 
 
 class H(BaseHTTPRequestHandler):
@@ -60,6 +62,8 @@ class H(BaseHTTPRequestHandler):
         if logfile:
             with open(logfile, "a") as f:
                 f.write("%s %s auth=%s\n" % (self.command, self.path, auth))
+        if delay_file and os.path.exists(delay_file):
+            time.sleep(float(open(delay_file).read() or 0))
         if fail_flag and os.path.exists(fail_flag):
             return self.short(503)
         if redirect:
