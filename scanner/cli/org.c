@@ -501,8 +501,11 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules};
     if (c->scan.color == 1 || (c->scan.color == -1 && isatty(fileno(out)) && !getenv("NO_COLOR")))
         ro.color = 1;
+    ak_scan_summary sum = res->sum;
+    sum.notices = res->failures;
+    sum.n_notices = res->failed;
     int with_sum = c->scan.format == AK_FMT_SARIF;
-    int rc = ak_report_write(out, found, with_sum ? &res->sum : NULL, &ro);
+    int rc = ak_report_write(out, found, with_sum ? &sum : NULL, &ro);
     if (out != stdout && fclose(out)) rc = -1;
     if (rc) ak_error("cannot write the report");
     if (!rc && c->failures_file) rc = write_failures(c->failures_file, res);

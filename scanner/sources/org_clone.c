@@ -157,10 +157,43 @@ static int mirror_usable(const char *dir)
     return ok;
 }
 
+/* Loose ref files counted by nftw (a thread's own count: jobs fetch in parallel). */
+static __thread unsigned loose_refs;
+
+static int count_ref(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)st;
+    (void)ftw;
+    return flag == FTW_F && ++loose_refs >= 256; /* enough to know: stop the walk */
+}
+
+/* A mirror of a forge with pull-request refs gets one file per ref (curl: 17,887), which every
+ * later open and ref listing pays for: past 256 loose refs, they are packed into packed-refs
+ * (libgit2's refdb compress, what `git pack-refs --all` does). Objects need no such step: fetches
+ * store what they receive as packs. */
+static void pack_loose_refs(const char *dir)
+{
+    ak_buf p = AK_BUF_INIT;
+    ak_buf_printf(&p, "%s/refs", dir);
+    loose_refs = 0;
+    nftw(p.data, count_ref, 16, FTW_PHYS);
+    ak_buf_free(&p);
+    git_repository *repo = NULL;
+    git_refdb *db = NULL;
+    if (loose_refs >= 256 && !git_repository_open_bare(&repo, dir) &&
+        !git_repository_refdb(&db, repo) && git_refdb_compress(db))
+        ak_warn("org: %s: cannot pack its refs: %s", dir,
+                git_error_last() ? git_error_last()->message : "unknown error");
+    git_refdb_free(db);
+    git_repository_free(repo);
+}
+
 int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err)
 {
     cred_ctx c = {r, auth, 0};
     int rc = mirror_usable(dir) ? fetch_all(r, dir, 0, &c, err) : clone_fresh(r, dir, &c, err);
+    if (!rc) pack_loose_refs(dir);
     if (!rc) touch_stamp(dir);
     return rc;
 }
