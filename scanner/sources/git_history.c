@@ -183,22 +183,21 @@ static void walk_unreachable(ak_gwalk *w, git_odb *odb)
 
 /* ---------- incremental history (akhound org) ---------- */
 
+static int add_tip(git_reference *ref, void *payload)
+{
+    git_object *c = NULL;
+    if (!git_reference_peel(&c, ref, GIT_OBJECT_COMMIT)) add_oid(git_object_id(c), payload);
+    git_object_free(c);
+    git_reference_free(ref);
+    return 0;
+}
+
 /* Every commit HEAD and the refs point at (tags peeled), sorted and unique. */
 static void collect_tips(git_repository *repo, oids *out)
 {
-    names refs = {0};
-    add_name("HEAD", &refs);
-    git_reference_foreach_name(repo, add_name, &refs);
-    for (size_t i = 0; i < refs.len; i++) {
-        git_object *obj = NULL, *c = NULL;
-        if (!git_revparse_single(&obj, repo, refs.items[i]) &&
-            !git_object_peel(&c, obj, GIT_OBJECT_COMMIT))
-            add_oid(git_object_id(c), out);
-        git_object_free(c);
-        git_object_free(obj);
-        free(refs.items[i]);
-    }
-    free(refs.items);
+    git_reference *head = NULL;
+    if (!git_repository_head(&head, repo)) add_tip(head, out);
+    git_reference_foreach(repo, add_tip, out);
     if (out->len > 1) qsort(out->items, out->len, sizeof *out->items, oid_cmp);
     size_t k = 0;
     for (size_t i = 0; i < out->len; i++)

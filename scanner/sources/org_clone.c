@@ -110,6 +110,39 @@ static void touch_stamp(const char *dir)
     ak_buf_free(&p);
 }
 
+/* 1 when every ref the remote advertises is already in the mirror with the same id, and the
+ * mirror has no other ref: nothing to fetch. One ref listing instead of a fetch, whose
+ * negotiation (libgit2 offers the mirror's history as "have" lines) costs seconds on a large
+ * repository even when nothing changed. */
+static int up_to_date(git_repository *repo, git_remote *remote, const git_fetch_options *fo)
+{
+    git_remote_connect_options co;
+    git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+    co.callbacks = fo->callbacks;
+    co.follow_redirects = fo->follow_redirects;
+    const git_remote_head **heads;
+    size_t n, listed = 0, local = 0;
+    if (git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co) ||
+        git_remote_ls(&heads, &n, remote))
+        return 0;
+    int same = 1;
+    for (size_t i = 0; i < n && same; i++) {
+        const char *name = heads[i]->name;
+        size_t len = strlen(name);
+        if (strncmp(name, "refs/", 5) || (len > 3 && !strcmp(name + len - 3, "^{}"))) continue;
+        git_oid id;
+        listed++;
+        same = !git_reference_name_to_id(&id, repo, name) && git_oid_equal(&id, &heads[i]->oid);
+    }
+    git_remote_disconnect(remote);
+    git_reference_iterator *it = NULL;
+    const char *name;
+    if (same && !git_reference_iterator_glob_new(&it, repo, "refs/*"))
+        while (!git_reference_next_name(&name, it)) local++;
+    git_reference_iterator_free(it);
+    return same && local == listed;
+}
+
 /* Fetches every ref of the clone URL into the bare repository at `dir`, through an anonymous
  * remote: the URL always comes from the current repository list, never from a stored config. */
 static int fetch_all(const ak_org_repo *r, const char *dir, int init, cred_ctx *c, ak_buf *err)
@@ -126,6 +159,12 @@ static int fetch_all(const ak_org_repo *r, const char *dir, int init, cred_ctx *
     if (rc) libgit2_reason(err, init ? "cannot create the mirror" : "cannot open the mirror");
     if (!rc && (rc = git_remote_create_anonymous(&remote, repo, r->clone_url)))
         libgit2_reason(err, "bad clone URL");
+    if (!rc && !init && up_to_date(repo, remote, &fo)) {
+        git_remote_free(remote);
+        git_repository_free(repo);
+        return 0;
+    }
+    c->tries = 0; /* the listing may have used the credentials once */
     if (!rc && (rc = git_remote_fetch(remote, &refspecs, &fo, NULL)))
         libgit2_reason(err, init ? "clone failed" : "fetch failed");
     git_remote_free(remote);
@@ -157,28 +196,38 @@ static int mirror_usable(const char *dir)
     return ok;
 }
 
-/* Loose ref files counted by nftw (a thread's own count: jobs fetch in parallel). */
-static __thread unsigned loose_refs;
+/* Loose ref files and directories counted by nftw (per thread: jobs fetch in parallel). */
+static __thread unsigned loose_refs, ref_dirs;
 
 static int count_ref(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)path;
     (void)st;
     (void)ftw;
-    return flag == FTW_F && ++loose_refs >= 256; /* enough to know: stop the walk */
+    loose_refs += flag == FTW_F;
+    ref_dirs += flag == FTW_D;
+    return 0;
 }
 
-/* A mirror of a forge with pull-request refs gets one file per ref (curl: 17,887), which every
- * later open and ref listing pays for: past 256 loose refs, they are packed into packed-refs
- * (libgit2's refdb compress, what `git pack-refs --all` does). Objects need no such step: fetches
- * store what they receive as packs. */
+/* Depth first: every directory under refs/ that is empty goes (rmdir fails on the others). */
+static int rm_empty_dir(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    if (flag == FTW_DP && ftw->level > 1) rmdir(path);
+    return 0;
+}
+
+/* A mirror of a forge with pull-request refs gets one file per ref, and one directory per pull
+ * request (curl: 17,887 refs), which every later fetch and ref listing pays for in stat and
+ * getdents calls: past 256 loose refs they are packed into packed-refs (libgit2's refdb compress,
+ * what `git pack-refs --all` does) and the directories left empty are removed. Objects need no
+ * such step: fetches store what they receive as packs. */
 static void pack_loose_refs(const char *dir)
 {
     ak_buf p = AK_BUF_INIT;
     ak_buf_printf(&p, "%s/refs", dir);
-    loose_refs = 0;
+    loose_refs = ref_dirs = 0;
     nftw(p.data, count_ref, 16, FTW_PHYS);
-    ak_buf_free(&p);
     git_repository *repo = NULL;
     git_refdb *db = NULL;
     if (loose_refs >= 256 && !git_repository_open_bare(&repo, dir) &&
@@ -187,6 +236,8 @@ static void pack_loose_refs(const char *dir)
                 git_error_last() ? git_error_last()->message : "unknown error");
     git_refdb_free(db);
     git_repository_free(repo);
+    if (ref_dirs > 64) nftw(p.data, rm_empty_dir, 16, FTW_PHYS | FTW_DEPTH);
+    ak_buf_free(&p);
 }
 
 int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err)

@@ -65,9 +65,8 @@ int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_field
         json_decref(arr);
         return -1;
     }
-    size_t i, n = json_array_size(arr);
-    json_t *o;
-    json_array_foreach(arr, i, o) add_repo(out, o, f, i);
+    size_t n = json_array_size(arr);
+    for (size_t i = 0; i < n; i++) add_repo(out, json_array_get(arr, i), f, i);
     json_decref(arr);
     return n > INT_MAX ? INT_MAX : (int)n;
 }
