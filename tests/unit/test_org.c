@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "sources/org.h"
+#include "sources/org_http.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -84,6 +85,31 @@ static void test_urls(void **state)
     ak_forge f;
     assert_int_equal(ak_org_url_parse("not a url", &n, &w, &f), -1);
     assert_int_equal(ak_org_url_parse("https://host/", &n, &w, &f), -1);
+}
+
+/* Every host decision parses the URL as libcurl does (issue 9: both of these passed a prefix
+ * check for loopback). */
+static void test_url_hosts(void **state)
+{
+    (void)state;
+    assert_true(ak_org_clone_url_ok("https://git.example.org/a.git"));
+    assert_true(ak_org_clone_url_ok("http://127.0.0.1:8080/a.git"));
+    assert_true(ak_org_clone_url_ok("http://[::1]:8080/a.git"));
+    assert_false(ak_org_clone_url_ok("http://192.0.2.1#@127.0.0.1/a.git"));
+    assert_false(ak_org_clone_url_ok("http://127.evil.example/a.git"));
+    assert_false(ak_org_clone_url_ok("http://localhost/a.git")); /* a name, not an address */
+    assert_false(ak_org_clone_url_ok("file:///srv/a.git"));
+    assert_false(ak_org_clone_url_ok("/srv/a.git"));
+    assert_false(ak_org_clone_url_ok("ssh://git@github.com/a.git"));
+    assert_false(ak_org_clone_url_ok("git://127.0.0.1/a.git"));
+    assert_false(ak_org_url_transport_ok("http://192.0.2.1#@127.0.0.1/api"));
+    assert_true(ak_org_url_transport_ok("http://localhost:1/api"));
+    assert_true(ak_org_url_host_is("https://GitHub.com/a/b.git", "github.com"));
+    assert_false(ak_org_url_host_is("https://github.com.evil.example/a", "github.com"));
+    assert_false(ak_org_url_host_is("https://github.com@evil.example/a", "github.com"));
+    assert_true(ak_org_url_same_origin("https://h/api/v3/x?page=2", "https://h:443/api/v3"));
+    assert_false(ak_org_url_same_origin("https://h:444/api/v3/x", "https://h/api/v3"));
+    assert_false(ak_org_url_same_origin("http://h/api/v3/x", "https://h/api/v3"));
 }
 
 static void test_links(void **state)
@@ -223,15 +249,11 @@ static void test_recipes_yaml(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shards_cover_once),
-        cmocka_unit_test(test_shards_balanced),
-        cmocka_unit_test(test_shard_parse),
-        cmocka_unit_test(test_urls),
-        cmocka_unit_test(test_links),
-        cmocka_unit_test(test_cache_names),
-        cmocka_unit_test(test_state_roundtrip),
-        cmocka_unit_test(test_list_filter),
-        cmocka_unit_test(test_recipes_yaml),
+        cmocka_unit_test(test_shards_cover_once), cmocka_unit_test(test_shards_balanced),
+        cmocka_unit_test(test_shard_parse),       cmocka_unit_test(test_urls),
+        cmocka_unit_test(test_url_hosts),         cmocka_unit_test(test_links),
+        cmocka_unit_test(test_cache_names),       cmocka_unit_test(test_state_roundtrip),
+        cmocka_unit_test(test_list_filter),       cmocka_unit_test(test_recipes_yaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
