@@ -169,9 +169,11 @@ void ak_org_inventory_report(ak_org_inventory *inv, const char *run_id, ak_findi
         if (!mine && (!strcmp(e->status, "new") || !strcmp(e->status, "reappeared")))
             e->status = ak_status_intern("open");
         ak_findings_push(out, e);
+        free(inv->runs[i]);
     }
-    inv->items.len = 0;
-    ak_org_inventory_free(inv);
+    free(inv->runs);
+    free(inv->items.items);
+    memset(inv, 0, sizeof *inv);
 }
 
 /* ---------- runs ---------- */
