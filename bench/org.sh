@@ -113,7 +113,8 @@ mkdir -p "$big/curl.git/objects/info" "$big/curl.git/refs"
 echo "$CURL_MIRROR/objects" > "$big/curl.git/objects/info/alternates"
 cp "$CURL_MIRROR/HEAD" "$big/curl.git/"; printf '[core]\n\tbare = true\n' > "$big/curl.git/config"
 git --git-dir="$CURL_MIRROR" for-each-ref --format='%(objectname) %(refname)' | sort -k2 > "$tmp/curl.refs"
-bad=$(git --git-dir="$CURL_MIRROR" fsck --connectivity-only 2>&1 | awk '/^missing blob/{print $3}' |
+git --git-dir="$CURL_MIRROR" fsck --connectivity-only > "$tmp/fsck" 2>&1 || true
+bad=$(awk '/^missing blob/{print $3}' "$tmp/fsck" |
   while read -r b; do git --git-dir="$CURL_MIRROR" log --all --format=%H --find-object="$b"; done |
   while read -r c; do git --git-dir="$CURL_MIRROR" for-each-ref --contains "$c" --format='%(refname)'; done | sort -u)
 awk 'NR==FNR{drop[$1]=1; next} !($2 in drop)' <(printf '%s\n' $bad) "$tmp/curl.refs" > "$big/curl.git/packed-refs"
