@@ -5,7 +5,12 @@
 #   B  the sum of `git clone --mirror` + `akhound scan --git` of each, one after the other
 # and the incremental re-run (nothing changed: no blob scanned) with the same cache.
 # Medians of RUNS runs (each org run starts from an empty cache).
-# Usage: bench/org.sh [AKHOUND]   env: RUNS=3 REPOS=50 COMMITS=300 FILES=150
+# Then a large organization: LARGE (332) repositories, one of them a curl-sized repository
+# (CURL_MIRROR, a bare mirror of curl's real history, default /work/.mirror/curl+curl/repo; the
+# part is skipped without it), the rest small; it prints the time of a nothing-changed re-run
+# (target: under 3 s). A re-run lists each repository's refs once (the fetch's ref advertisement)
+# and walks nothing when the tips did not move.
+# Usage: bench/org.sh [AKHOUND]   env: RUNS=3 REPOS=50 COMMITS=300 FILES=150 LARGE=332 JOBS=8
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 AKHOUND=${1:-${AKHOUND:-$root/build/akhound}} RUNS=${RUNS:-3} REPOS=${REPOS:-50}
@@ -86,7 +91,7 @@ a=$(for _ in $(seq "$RUNS"); do sum_scans; done | median)
 b=$(for _ in $(seq "$RUNS"); do sum_clone_scans; done | median)
 o=$(for _ in $(seq "$RUNS"); do org_cold; done | median)
 w=$(for _ in $(seq "$RUNS"); do org_warm; done | median)
-"$AKHOUND" org --repos-file "$tmp/repos" --cache "$tmp/cache" --jobs 2 --format jsonl 2>&1 >/dev/null | tail -1
+"$AKHOUND" org --repos-file "$tmp/repos" --cache "$tmp/cache" --jobs 2 --format jsonl 2>&1 >/dev/null | grep repositories
 echo "sum of akhound scan --git (local):         ${a} s"
 echo "sum of git clone --mirror + scan --git:    ${b} s"
 echo "akhound org --jobs 2 (cold cache):         ${o} s"
@@ -95,3 +100,49 @@ awk -v a="$a" -v b="$b" -v o="$o" -v w="$w" 'BEGIN{
   printf "ratio org / sum of scans:          %.2fx\n", o/a
   printf "ratio org / sum of clone + scans:  %.2fx\n", o/b
   printf "ratio re-run / cold org run:       %.3fx\n", w/o }'
+
+# ---------- a large organization, curl included: the nothing-changed re-run ----------
+CURL_MIRROR=${CURL_MIRROR:-/work/.mirror/curl+curl/repo} LARGE=${LARGE:-332} JOBS=${JOBS:-8}
+if [ ! -d "$CURL_MIRROR/objects" ]; then
+  echo "large organization: skipped (no curl mirror at $CURL_MIRROR)"; exit 0
+fi
+big=$tmp/big; mkdir -p "$big"
+# a copy of the mirror's refs over its objects (alternates): a partial clone's mirror lacks a few
+# blobs, and the refs that reach them are left out so git daemon can serve the rest
+mkdir -p "$big/curl.git/objects/info" "$big/curl.git/refs"
+echo "$CURL_MIRROR/objects" > "$big/curl.git/objects/info/alternates"
+cp "$CURL_MIRROR/HEAD" "$big/curl.git/"; printf '[core]\n\tbare = true\n' > "$big/curl.git/config"
+git --git-dir="$CURL_MIRROR" for-each-ref --format='%(objectname) %(refname)' | sort -k2 > "$tmp/curl.refs"
+git --git-dir="$CURL_MIRROR" fsck --connectivity-only > "$tmp/fsck" 2>&1 || true
+bad=$(awk '/^missing blob/{print $3}' "$tmp/fsck" |
+  while read -r b; do git --git-dir="$CURL_MIRROR" log --all --format=%H --find-object="$b"; done |
+  while read -r c; do git --git-dir="$CURL_MIRROR" for-each-ref --contains "$c" --format='%(refname)'; done | sort -u)
+awk 'NR==FNR{drop[$1]=1; next} !($2 in drop)' <(printf '%s\n' $bad) "$tmp/curl.refs" > "$big/curl.git/packed-refs"
+COMMITS=20 FILES=30
+for i in $(seq 2 "$LARGE"); do make_repo "$((1000 + i))" "$big/s$i.git"; done
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+git daemon --base-path="$big" --export-all --reuseaddr --listen=127.0.0.1 --port="$port" "$big" \
+  2>/dev/null & pid=$!
+for _ in $(seq 1 100); do git ls-remote "git://127.0.0.1:$port/s2.git" >/dev/null 2>&1 && break; sleep 0.1; done
+{ echo "git://127.0.0.1:$port/curl.git"; for i in $(seq 2 "$LARGE"); do echo "git://127.0.0.1:$port/s$i.git"; done; } > "$tmp/big.repos"
+refs=$(git --git-dir="$big/curl.git" show-ref | wc -l)
+big_org() {
+  local s; s=$(now)
+  "$AKHOUND" org --repos-file "$tmp/big.repos" --cache "$tmp/bigcache" --jobs "$JOBS" -q \
+    --format jsonl -o "$tmp/big.jsonl" >/dev/null 2>&1 || true
+  elapsed "$s"
+}
+ls_remote() { # the floor: one ref listing per repository and nothing else, JOBS at a time
+  local s; s=$(now); xargs -P "$JOBS" -n 1 git ls-remote < "$tmp/big.repos" >/dev/null 2>&1 || true; elapsed "$s"
+}
+cold=$(big_org)
+re=$(for _ in $(seq "$RUNS"); do big_org; done | median)
+floor=$(for _ in $(seq "$RUNS"); do ls_remote; done | median)
+/usr/bin/time -o "$tmp/cpu" -f '%U %S' "$AKHOUND" org --repos-file "$tmp/big.repos" \
+  --cache "$tmp/bigcache" --jobs "$JOBS" -q --format jsonl -o "$tmp/big.jsonl" >/dev/null 2>&1 || true
+cpu=$(awk '{printf "%.2f", $1 + $2}' "$tmp/cpu")
+echo "large organization: $LARGE repositories (curl: $refs refs, $(git --git-dir="$big/curl.git" rev-list --all --count) commits), --jobs $JOBS"
+echo "akhound org, cold cache:                    ${cold} s"
+echo "akhound org, nothing-changed re-run:        ${re} s (akhound's own CPU: ${cpu} s)"
+echo "floor: git ls-remote of every repository:   ${floor} s (the same listings, nothing else)"
+awk -v r="$re" 'BEGIN{printf "nothing-changed re-run under 3 s:           %s\n", r < 3 ? "met" : "MISSED"}'

@@ -8,7 +8,13 @@
 #ifndef AK_CLI_CLI_H
 #define AK_CLI_CLI_H
 
-enum { AK_EXIT_CLEAN = 0, AK_EXIT_FINDINGS = 1, AK_EXIT_ERROR = 2, AK_EXIT_LIVE = 3 };
+enum {
+    AK_EXIT_CLEAN = 0,
+    AK_EXIT_FINDINGS = 1,
+    AK_EXIT_ERROR = 2,
+    AK_EXIT_LIVE = 3,
+    AK_EXIT_NORUN = 4 /* org only: nothing could run (listing unreadable, credentials refused) */
+};
 
 int cmd_scan(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

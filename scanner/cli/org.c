@@ -6,12 +6,16 @@
 #include "cli/options.h"
 #include "cloud/validate.h"
 #include "detect/baseline.h"
+#include "report/escape.h"
 #include "sources/org.h"
+#include "sources/org_http.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/pool.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -29,13 +33,17 @@ static const char org_help[] =
     "      --include-forks     also forks;  --include-archived  also archived repositories\n"
     "      --exclude GLOB      skip repositories whose owner/name or name matches (repeatable)\n"
     "      --max-wait SECS     longest API rate-limit wait before giving up (default 900)\n"
+    "      --max-pages N       pages of the API listing before it is refused (default 2000)\n"
+    "      --git-host HOST     the host the forge's token is offered to for clones (default:\n"
+    "                          github.com, gitlab.com, or the --api-url host)\n"
     "      --shard K/N         only shard K (0-based) of N: N workers cover every repository once\n"
     "      --list              print the repositories that would be scanned, then exit\n"
     "clones:\n"
     "      --cache DIR         bare mirrors and incremental state (default ~/.cache/akhound/org)\n"
     "      --max-cache SIZE    keep at most SIZE of mirrors (e.g. 20G), least recently used go\n"
     "      --retries N         clone/fetch retries per repository (default 2)\n"
-    "      --full              ignore the incremental state: scan and report everything\n"
+    "      --full              ignore the incremental state: read every repository's whole "
+    "history\n"
     "work:\n"
     "  -J, --jobs N            repositories in parallel (default 2)\n"
     "  -j, --threads N         blob threads per repository (default: cores / jobs)\n"
@@ -44,14 +52,20 @@ static const char org_help[] =
     "  -f, --format FMT        text (default), json, jsonl or sarif\n"
     "  -o, --output FILE       write the report to FILE (created mode 0600)\n"
     "      --show-secrets      include secrets in clear;  --validate  check pairs with STS\n"
-    "      --baseline FILE     do not report findings listed in FILE\n"
+    "      --baseline FILE     do not report findings listed in FILE (org: repo_fingerprint)\n"
+    "      --write-baseline FILE  write a baseline of the open findings to FILE\n"
+    "      --new-only          report only new and reappeared findings (default: the inventory)\n"
+    "      --max-failed N|P%   failed repositories tolerated before exit 2 (default 5%)\n"
+    "      --failures FILE     write the failed repositories as JSON to FILE\n"
     "      --rules PATH        add rules (repeatable)\n"
     "  -q, --quiet             no progress or summary;  -v, --verbose  more notes\n"
     "\n"
-    "An incremental run (the default) scans only blobs no earlier run scanned with the same rules\n"
-    "and reports only findings not reported before; keep each run's JSONL and combine them with\n"
-    "'akhound report merge' for the complete set, or use --full.\n"
-    "exit: 0 nothing found, 1 findings, 2 error, incomplete scan or a repository failed, 3 live\n";
+    "The report is the inventory: every finding of the listed repositories with its status (new,\n"
+    "open, resolved, reappeared), first_seen and last_seen. A run reads only commits new since "
+    "the\n"
+    "last one; a run that was interrupted is continued by the next run of the same command.\n"
+    "exit: 0 no new finding, 1 new or reappeared findings, 2 error or more failed repositories\n"
+    "than --max-failed, 3 a finding validated live, 4 nothing could run (listing, credentials)\n";
 
 enum {
     OPT_GITHUB = 2000,
@@ -69,6 +83,12 @@ enum {
     OPT_FULL,
     OPT_JOBS,
     OPT_PROGRESS_INTERVAL,
+    OPT_MAX_PAGES,
+    OPT_GIT_HOST,
+    OPT_NEW_ONLY,
+    OPT_MAX_FAILED,
+    OPT_FAILURES,
+    OPT_WRITE_BASELINE,
 };
 
 static const struct option org_options[] = {
@@ -87,18 +107,40 @@ static const struct option org_options[] = {
     {"full", no_argument, NULL, OPT_FULL},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"progress-interval", required_argument, NULL, OPT_PROGRESS_INTERVAL},
+    {"max-pages", required_argument, NULL, OPT_MAX_PAGES},
+    {"git-host", required_argument, NULL, OPT_GIT_HOST},
+    {"new-only", no_argument, NULL, OPT_NEW_ONLY},
+    {"max-failed", required_argument, NULL, OPT_MAX_FAILED},
+    {"failures", required_argument, NULL, OPT_FAILURES},
+    {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
 };
 
 typedef struct org_cli {
     ak_scan_cli scan;
-    const char *github, *gitlab, *repos_file, *api_url, *cache;
+    const char *github, *gitlab, *repos_file, *api_url, *cache, *git_host, *failures_file;
+    const char *write_baseline;
+    int new_only, max_failed_set, max_failed_pct; /* max_failed: a percentage when _pct */
+    unsigned max_failed;
     const char *excludes[64];
     size_t n_excludes;
     int forks, archived, list, full, max_wait_set, retries_set;
-    unsigned max_wait, shard_k, shard_n, retries, jobs, interval;
+    unsigned max_wait, shard_k, shard_n, retries, jobs, interval, max_pages;
+    ak_buf token_host; /* the git host of the forge's token */
     uint64_t max_cache;
     char *cache_default;
 } org_cli;
+
+/* "N" repositories or "P%" of them. */
+static int parse_max_failed(org_cli *c, const char *arg)
+{
+    size_t n = strlen(arg);
+    c->max_failed_pct = n > 1 && arg[n - 1] == '%';
+    char num[16];
+    if (!n || n >= sizeof num) return -1;
+    memcpy(num, arg, n + 1);
+    if (c->max_failed_pct) num[n - 1] = '\0';
+    return ak_cli_parse_uint(num, 0, c->max_failed_pct ? 100 : 10000000, &c->max_failed) ? -1 : 0;
+}
 
 /* Applies an org option; 0, 1 when not one, -1 on a bad value. */
 static int apply_org(org_cli *c, int opt, const char *arg)
@@ -128,6 +170,23 @@ static int apply_org(org_cli *c, int opt, const char *arg)
     case OPT_CACHE:
         c->cache = arg;
         return 0;
+    case OPT_GIT_HOST:
+        c->git_host = arg;
+        return strchr(arg, '/') || strchr(arg, '@') || !*arg ? -1 : 0;
+    case OPT_NEW_ONLY:
+        c->new_only = 1;
+        return 0;
+    case OPT_FAILURES:
+        c->failures_file = arg;
+        return 0;
+    case OPT_WRITE_BASELINE:
+        c->write_baseline = arg;
+        return 0;
+    case OPT_MAX_FAILED:
+        c->max_failed_set = 1;
+        return parse_max_failed(c, arg);
+    case OPT_MAX_PAGES:
+        return ak_cli_parse_uint(arg, 1, 1000000, &c->max_pages) ? -1 : 0;
     case OPT_FULL:
         c->full = 1;
         return 0;
@@ -241,6 +300,7 @@ static int enumerate(org_cli *c, ak_org_list *list)
     api.api_url = c->api_url;
     api.ca_file = c->scan.ca_file;
     if (c->max_wait_set) api.max_wait = c->max_wait;
+    if (c->max_pages) api.max_pages = c->max_pages;
     int rc;
     const char *what;
     if (c->github) {
@@ -295,6 +355,19 @@ static ak_progress_mode progress_mode(const org_cli *c)
     return isatty(fileno(stderr)) ? AK_PROGRESS_TTY : AK_PROGRESS_LINES;
 }
 
+/* The git host a forge's token may go to: --git-host, else the --api-url host (api.github.com
+ * stands for github.com), else the public forge. A --repos-file run uses the public forges. */
+static const char *token_host(org_cli *c, const char *public_host, const char *public_api)
+{
+    if (c->repos_file) return public_host;
+    if (c->git_host) return c->git_host;
+    if (!c->api_url) return public_host;
+    ak_buf_reset(&c->token_host);
+    if (ak_org_url_origin(c->api_url, NULL, &c->token_host, NULL)) return NULL;
+    if (public_api && !strcmp(c->token_host.data, public_api)) return public_host;
+    return c->token_host.data;
+}
+
 static void run_options(org_cli *c, ak_org_opts *o)
 {
     ak_org_opts_default(o);
@@ -315,7 +388,15 @@ static void run_options(org_cli *c, ak_org_opts *o)
     o->git.scan.verbose = c->scan.verbose;
     o->auth.github_token = getenv("GITHUB_TOKEN");
     o->auth.gitlab_token = getenv("GITLAB_TOKEN");
+    o->auth.github_host = c->gitlab ? NULL : token_host(c, "github.com", "api.github.com");
+    o->auth.gitlab_host = c->github ? NULL : token_host(c, "gitlab.com", NULL);
     o->auth.ca_file = c->scan.ca_file;
+}
+
+/* New or reappeared: what makes an org run exit 1. */
+static int is_change(const ak_finding *f)
+{
+    return f->status && (!strcmp(f->status, "new") || !strcmp(f->status, "reappeared"));
 }
 
 static int post_process(org_cli *c, ak_findings *found)
@@ -333,6 +414,16 @@ static int post_process(org_cli *c, ak_findings *found)
         }
         ak_buf_free(&err);
     }
+    if (c->new_only) {
+        size_t k = 0;
+        for (size_t i = 0; i < found->len; i++) {
+            if (is_change(&found->items[i]))
+                found->items[k++] = found->items[i];
+            else
+                ak_finding_free(&found->items[i]);
+        }
+        found->len = k;
+    }
     ak_findings_sort(found);
     if (c->scan.validate) {
         ak_validate_opts vo;
@@ -349,17 +440,57 @@ static int post_process(org_cli *c, ak_findings *found)
     return failed;
 }
 
-static void print_summary(const ak_org_result *res, size_t n_findings)
+/* Counts of the report's findings by status. */
+static void count_status(const ak_findings *found, size_t n[4])
+{
+    static const char *const names[4] = {"new", "open", "resolved", "reappeared"};
+    memset(n, 0, 4 * sizeof *n);
+    for (size_t i = 0; i < found->len; i++)
+        for (int k = 0; k < 4; k++)
+            if (found->items[i].status && !strcmp(found->items[i].status, names[k])) n[k]++;
+}
+
+static void print_summary(const ak_org_result *res, const ak_findings *found)
 {
     ak_buf line = AK_BUF_INIT;
-    ak_summary_format(&res->sum, n_findings, &line);
+    ak_summary_format(&res->sum, found->len, &line);
+    size_t n[4];
+    count_status(found, n);
     fprintf(stderr,
-            "akhound: org: %zu repositories (%zu scanned, %zu failed), %" PRIu64
+            "akhound: org: %zu repositories (%zu scanned, %zu failed; %zu unchanged), %" PRIu64
             " unchanged blobs skipped; %s\n",
-            res->repos, res->scanned, res->failed, res->skipped_blobs, ak_buf_cstr(&line));
+            res->repos, res->scanned, res->failed, res->unchanged, res->skipped_blobs,
+            ak_buf_cstr(&line));
+    fprintf(stderr, "akhound: org: %zu new, %zu open, %zu resolved, %zu reappeared\n", n[0], n[1],
+            n[2], n[3]);
+    if (n[2])
+        fprintf(stderr, "akhound: org: resolved keys are no longer reachable from any ref, but "
+                        "may still be live: disable them\n");
     for (size_t i = 0; i < res->failed; i++)
         fprintf(stderr, "akhound: org: failed: %s\n", res->failures[i]);
     ak_buf_free(&line);
+}
+
+/* --failures FILE: {"repositories": N, "failed": [{"repository": ..., "reason": ...}]}. */
+static int write_failures(const char *path, const ak_org_result *res)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < res->failed; i++) {
+        const char *f = res->failures[i], *sep = strstr(f, ": ");
+        json_t *name = json_stringn(f, sep ? (size_t)(sep - f) : strlen(f));
+        json_array_append_new(arr, json_pack("{s:o, s:o}", "repository", name, "reason",
+                                             ak_escape_json_string(sep ? sep + 2 : "")));
+    }
+    json_t *o = json_pack("{s:I, s:I, s:o}", "repositories", (json_int_t)res->repos, "scanned",
+                          (json_int_t)res->scanned, "failed", arr);
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    ak_buf err = AK_BUF_INIT;
+    int rc = ak_org_write_atomic(path, text, strlen(text), &err);
+    if (rc) ak_error("%s", ak_buf_cstr(&err));
+    ak_buf_free(&err);
+    free(text);
+    json_decref(o);
+    return rc;
 }
 
 static int write_report(org_cli *c, const ak_findings *found, const ak_org_result *res,
@@ -369,27 +500,88 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     if (!out) return -1;
     ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules};
     ro.color = ak_cli_color(c->scan.color, out);
+    ak_scan_summary sum = res->sum;
+    sum.notices = res->failures;
+    sum.n_notices = res->failed;
     int with_sum = c->scan.format == AK_FMT_SARIF;
-    int rc = ak_report_write(out, found, with_sum ? &res->sum : NULL, &ro);
-    if (out != stdout) fclose(out);
+    int rc = ak_report_write(out, found, with_sum ? &sum : NULL, &ro);
+    if (out != stdout && fclose(out)) rc = -1;
     if (rc) ak_error("cannot write the report");
-    if (!c->scan.quiet) print_summary(res, found->len);
+    if (!rc && c->failures_file) rc = write_failures(c->failures_file, res);
+    if (!rc && c->write_baseline) {
+        ak_buf err = AK_BUF_INIT;
+        ak_findings open = {0};
+        for (size_t i = 0; i < found->len; i++) /* a view: ownership stays with found */
+            if (strcmp(found->items[i].status, "resolved")) {
+                AK_GROW(open.items, open.cap, open.len);
+                open.items[open.len++] = found->items[i];
+            }
+        if ((rc = ak_baseline_write(&open, c->write_baseline, &err))) ak_error("%s", err.data);
+        free(open.items);
+        ak_buf_free(&err);
+    }
+    if (!c->scan.quiet) print_summary(res, found);
     return rc;
 }
 
-static int exit_code(const ak_findings *found, const ak_org_result *res)
+/* More failed repositories than --max-failed allows (default 5%). */
+static int over_budget(const org_cli *c, const ak_org_result *res)
 {
-    for (size_t i = 0; i < found->len; i++)
-        if (found->items[i].validation && found->items[i].validation->status == AK_VAL_VALID)
-            return AK_EXIT_LIVE;
-    if (res->failed || res->sum.incomplete || res->sum.errors) return AK_EXIT_ERROR;
-    return found->len ? AK_EXIT_FINDINGS : AK_EXIT_CLEAN;
+    if (!c->max_failed_set) return res->failed * 100 > res->repos * 5;
+    if (c->max_failed_pct) return res->failed * 100 > res->repos * c->max_failed;
+    return res->failed > c->max_failed;
+}
+
+/* Only new or reappeared findings (and any live key) count, then --fail-on and --exit-zero apply
+ * as for scan; failures beyond the budget make the run incomplete. */
+static int exit_code(const org_cli *c, const ak_findings *found, const ak_org_result *res)
+{
+    if (res->repos && !res->scanned && res->failed == res->repos) return AK_EXIT_NORUN;
+    ak_findings counted = {0}; /* a view: ownership stays with found */
+    for (size_t i = 0; i < found->len; i++) {
+        const ak_finding *f = &found->items[i];
+        if (is_change(f) || (f->validation && f->validation->status == AK_VAL_VALID)) {
+            AK_GROW(counted.items, counted.cap, counted.len);
+            counted.items[counted.len++] = *f;
+        }
+    }
+    ak_scan_summary sum = {0};
+    sum.incomplete = res->sum.incomplete || over_budget(c, res);
+    int rc = ak_scan_cli_exit_code(&c->scan, &counted, &sum);
+    free(counted.items);
+    return rc;
 }
 
 static int list_only(const ak_org_list *list)
 {
     for (size_t i = 0; i < list->len; i++) printf("%s\n", list->items[i].name);
     return fflush(stdout) ? AK_EXIT_ERROR : AK_EXIT_CLEAN;
+}
+
+/* What identifies "the same command" for resuming an interrupted run: the listing and shard. */
+static void scope_of(const org_cli *c, ak_buf *out)
+{
+    ak_buf_printf(out, "%s\n%s\n%s\n%s\n%u/%u", c->github ? c->github : "",
+                  c->gitlab ? c->gitlab : "", c->repos_file ? c->repos_file : "",
+                  c->api_url ? c->api_url : "", c->shard_k, c->shard_n);
+}
+
+/* The report: the inventories of every listed repository (failed ones included, as last seen). */
+static void collect(const ak_org_list *list, const ak_org_opts *o, ak_findings *found,
+                    ak_org_result *res)
+{
+    for (size_t i = 0; i < list->len; i++) {
+        ak_buf path = AK_BUF_INIT, err = AK_BUF_INIT;
+        ak_org_cache_path(o->cache, &list->items[i], ".inventory.jsonl", &path);
+        ak_org_inventory inv;
+        if (ak_org_inventory_load(&inv, path.data, &err)) {
+            ak_error("org: %s", err.data);
+            res->sum.incomplete = 1;
+        }
+        ak_org_inventory_report(&inv, o->run_id, found);
+        ak_buf_free(&path);
+        ak_buf_free(&err);
+    }
 }
 
 static int scan_repos(org_cli *c, const ak_org_list *list)
@@ -399,12 +591,36 @@ static int scan_repos(org_cli *c, const ak_org_list *list)
     if (ak_scan_cli_engine(&c->scan, &rules, &engine)) return AK_EXIT_ERROR;
     ak_org_opts o;
     run_options(c, &o);
+    ak_buf scope = AK_BUF_INIT, err = AK_BUF_INIT;
+    scope_of(c, &scope);
+    ak_org_runmark mark = {0};
+    int code = -1;
+    if (mkdir(o.cache, 0700) && errno != EEXIST) {
+        ak_error("org: cannot create the cache directory %s: %s", o.cache, strerror(errno));
+        code = AK_EXIT_NORUN;
+    } else if (ak_org_run_begin(&mark, o.cache, scope.data, &err)) {
+        ak_error("org: %s", err.data);
+        code = AK_EXIT_NORUN;
+    }
     ak_findings found = {0};
-    ak_org_result res;
-    int failed = ak_org_run(engine, list, &o, &found, &res);
-    failed |= post_process(c, &found);
-    if (failed) res.sum.incomplete = 1;
-    int code = write_report(c, &found, &res, rules) ? AK_EXIT_ERROR : exit_code(&found, &res);
+    ak_org_result res = {0};
+    if (code < 0) {
+        if (mark.resumed) ak_info("org: continuing the interrupted run %s", mark.id);
+        o.run_id = mark.id;
+        if (ak_org_run(engine, list, &o, &res)) code = AK_EXIT_NORUN;
+    }
+    if (code < 0) {
+        collect(list, &o, &found, &res);
+        if (post_process(c, &found)) res.sum.incomplete = 1;
+        int unwritten = write_report(c, &found, &res, rules);
+        code = unwritten ? AK_EXIT_ERROR : exit_code(c, &found, &res);
+        ak_buf_reset(&err);
+        if (!unwritten && ak_org_run_end(&mark, &err)) /* delivered: the next run is a new one */
+            ak_error("org: %s", err.data);
+    }
+    ak_org_runmark_free(&mark);
+    ak_buf_free(&scope);
+    ak_buf_free(&err);
     ak_findings_free(&found);
     ak_org_result_free(&res);
     ak_engine_free(engine);
@@ -424,13 +640,14 @@ int cmd_org(int argc, char **argv)
     ak_log_set_level(c.scan.quiet ? AK_LOG_QUIET : c.scan.verbose ? AK_LOG_VERBOSE : AK_LOG_NORMAL);
     ak_org_list list = {0};
     if (enumerate(&c, &list))
-        rc = AK_EXIT_ERROR;
+        rc = AK_EXIT_NORUN;
     else {
         select_repos(&c, &list);
         rc = c.list ? list_only(&list) : scan_repos(&c, &list);
     }
     ak_org_list_free(&list);
     free(c.cache_default);
+    ak_buf_free(&c.token_host);
     ak_scan_cli_free(&c.scan);
     return rc;
 }

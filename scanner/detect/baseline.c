@@ -47,11 +47,18 @@ int ak_baseline_contains(const ak_baseline *b, const char *fingerprint)
     return b->len && bsearch(&fingerprint, b->fingerprints, b->len, sizeof(char *), cmp_str);
 }
 
+/* Organization findings are matched by their repository-scoped fingerprint: a key accepted in one
+ * repository stays reported in another. */
+static const char *key_of(const ak_finding *f)
+{
+    return f->repo_fingerprint[0] ? f->repo_fingerprint : f->fingerprint;
+}
+
 size_t ak_baseline_filter(const ak_baseline *b, ak_findings *list)
 {
     size_t keep = 0, removed = 0;
     for (size_t i = 0; i < list->len; i++) {
-        if (ak_baseline_contains(b, list->items[i].fingerprint)) {
+        if (ak_baseline_contains(b, key_of(&list->items[i]))) {
             ak_finding_free(&list->items[i]);
             removed++;
         } else {
@@ -65,7 +72,8 @@ size_t ak_baseline_filter(const ak_baseline *b, ak_findings *list)
 static json_t *entry(const ak_finding *f)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+    json_object_set_new(o, "fingerprint", json_string(key_of(f)));
+    if (f->repository) json_object_set_new(o, "repository", json_string(f->repository));
     json_object_set_new(o, "rule", json_string(f->rule));
     json_object_set_new(o, "path", json_string(f->path));
     json_object_set_new(o, "access_key_id",
@@ -80,7 +88,7 @@ int ak_baseline_write(const ak_findings *list, const char *path, ak_buf *err)
     for (size_t i = 0; i < list->len; i++) {
         int seen = 0; /* one entry per fingerprint */
         for (size_t k = 0; k < i && !seen; k++)
-            seen = !strcmp(list->items[k].fingerprint, list->items[i].fingerprint);
+            seen = !strcmp(key_of(&list->items[k]), key_of(&list->items[i]));
         if (!seen) json_array_append_new(arr, entry(&list->items[i]));
     }
     json_object_set_new(root, "findings", arr);

@@ -5,6 +5,9 @@
  *
  * File format: {"akhound_baseline": 1, "findings": [{"fingerprint": "...", "rule": "...",
  * "path": "...", "access_key_id": "..."}]} (only "fingerprint" is required when reading).
+ * Organization findings (those with a repo_fingerprint) are written and matched by their
+ * repo_fingerprint instead, with a "repository" field: an org baseline accepts a key in one
+ * repository only. Baselines of `scan` keep the content fingerprint.
  */
 #ifndef AK_DETECT_BASELINE_H
 #define AK_DETECT_BASELINE_H

@@ -140,6 +140,8 @@ void ak_finding_free(ak_finding *f)
     ak_commit_info_free(f->commit);
     free(f->repository);
     free(f->link);
+    free(f->first_seen);
+    free(f->last_seen);
     ak_validation_free(f->validation);
     memset(f, 0, sizeof *f);
 }
@@ -209,4 +211,24 @@ void ak_redact(const char *secret, char *out, size_t outlen)
         return;
     }
     snprintf(out, outlen, "%.3s...%s", secret, secret + n - 2);
+}
+
+void ak_finding_scope(ak_finding *f)
+{
+    if (!f->repository) return;
+    size_t rl = strlen(f->repository);
+    char *s = ak_malloc(rl + 66);
+    memcpy(s, f->repository, rl);
+    s[rl] = '\n';
+    memcpy(s + rl + 1, f->fingerprint, 65);
+    ak_sha256_hex(s, rl + 65, f->repo_fingerprint);
+    free(s);
+}
+
+const char *ak_status_intern(const char *s)
+{
+    static const char *const names[] = {"new", "open", "resolved", "reappeared"};
+    for (size_t i = 0; s && i < sizeof names / sizeof *names; i++)
+        if (!strcmp(s, names[i])) return names[i];
+    return NULL;
 }

@@ -80,6 +80,11 @@ typedef struct ak_finding {
     char *repository;       /* repository name for org scans, or NULL */
     char *link;             /* web link to the file at the commit, or NULL */
     char fingerprint[65];   /* hex SHA-256; see ak_finding_fingerprint */
+    /* Organization inventories only (akhound org), else NULL / empty: */
+    const char *status;        /* static: "new", "open", "resolved" or "reappeared" */
+    char *first_seen;          /* ISO 8601 UTC: the run that first found it */
+    char *last_seen;           /* ISO 8601 UTC: the last run that found it reachable */
+    char repo_fingerprint[65]; /* hex SHA-256 of repository and fingerprint (ak_finding_scope) */
     /* Kept when a finding is read back from a report written without --show-secrets, so that
      * rewriting it (validate, respond, report merge) does not lose what identifies the secret. */
     char secret_sha256[65];
@@ -117,6 +122,12 @@ void ak_validation_free(ak_validation *v);
 void ak_finding_fingerprint(ak_finding *f);
 /* The same with the path given separately (the path inside the scanned tree). */
 void ak_finding_fingerprint_at(ak_finding *f, const char *path);
+
+/* Sets repo_fingerprint from repository and fingerprint: the same key at the same path in two
+ * repositories gets two repo_fingerprints but one fingerprint. No-op without a repository. */
+void ak_finding_scope(ak_finding *f);
+/* The static status name equal to s ("new", "open", "resolved", "reappeared"), or NULL. */
+const char *ak_status_intern(const char *s);
 
 /* hex SHA-256 of s into out[65]. */
 void ak_sha256_hex(const char *s, size_t len, char out[65]);

@@ -90,6 +90,9 @@ static void put_origin(json_t *o, const ak_finding *f)
     put_str(o, "encoding", f->encoding);
     if (f->repository) put_str(o, "repository", f->repository);
     if (f->link) put_str(o, "link", f->link);
+    if (f->status) put_str(o, "status", f->status);
+    if (f->first_seen) put_str(o, "first_seen", f->first_seen);
+    if (f->last_seen) put_str(o, "last_seen", f->last_seen);
 }
 
 json_t *ak_finding_to_json(const ak_finding *f, int show_secrets)
@@ -102,6 +105,7 @@ json_t *ak_finding_to_json(const ak_finding *f, int show_secrets)
     put_origin(o, f);
     /* An all-zero fingerprint means it was never computed: say so rather than print "". */
     put_str(o, "fingerprint", f->fingerprint[0] ? f->fingerprint : NULL);
+    if (f->repo_fingerprint[0]) put_str(o, "repo_fingerprint", f->repo_fingerprint);
     json_object_set_new(o, "validation", validation_to_json(f->validation));
     return o;
 }

@@ -5,7 +5,8 @@
  *
  *   rule, kind, access_key_id, secret*, secret_redacted, secret_sha256, security_token*,
  *   security_token_sha256 (with a token), candidates*, candidate_count, path, line, column, commit,
- *   blob, encoding, repository (when set), link (when set), fingerprint, validation
+ *   blob, encoding, repository (when set), link (when set), status, first_seen, last_seen (org
+ *   inventories), fingerprint, repo_fingerprint (org), validation
  *
  * (*) only with show_secrets; otherwise the key is absent, never null. access_key_id,
  * secret_redacted, secret_sha256, commit, blob, encoding and validation are null when unknown.

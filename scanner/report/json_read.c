@@ -233,6 +233,25 @@ static int get_encoding(const json_t *obj, ak_finding *f, ak_buf *err)
     return 0;
 }
 
+/* status, first_seen, last_seen and repo_fingerprint of an organization inventory. */
+static int get_inventory(const json_t *obj, ak_finding *f, ak_buf *err)
+{
+    char *status = NULL;
+    if (get_str(obj, "status", 0, &status, err)) return -1;
+    f->status = ak_status_intern(status);
+    int bad = status && !f->status;
+    free(status);
+    const char *rfp = json_string_value(json_object_get(obj, "repo_fingerprint"));
+    if (bad || (rfp && (strlen(rfp) != 64 || strspn(rfp, "0123456789abcdef") != 64))) {
+        ak_buf_puts(err, bad ? "field 'status' is not new, open, resolved or reappeared"
+                             : "field 'repo_fingerprint' must be 64 lower-case hex digits");
+        return -1;
+    }
+    if (rfp) memcpy(f->repo_fingerprint, rfp, 65);
+    return get_str(obj, "first_seen", 0, &f->first_seen, err) ||
+           get_str(obj, "last_seen", 0, &f->last_seen, err);
+}
+
 static int read_fields(const json_t *obj, ak_finding *f, ak_buf *err)
 {
     return get_str(obj, "rule", 1, &f->rule, err) || get_kind(obj, &f->kind, err) ||
@@ -246,7 +265,8 @@ static int read_fields(const json_t *obj, ak_finding *f, ak_buf *err)
            get_str(obj, "link", 0, &f->link, err) || get_validation(obj, &f->validation, err) ||
            check_sha256(obj, "secret_sha256", f->secret, err) ||
            check_sha256(obj, "security_token_sha256", f->security_token, err) ||
-           keep_secret_identity(obj, f, err) || get_fingerprint(obj, f, err);
+           keep_secret_identity(obj, f, err) || get_fingerprint(obj, f, err) ||
+           get_inventory(obj, f, err);
 }
 
 int ak_finding_from_json(ak_finding *out, const json_t *obj, ak_buf *err)

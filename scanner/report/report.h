@@ -39,6 +39,10 @@ typedef struct ak_scan_summary {
     double seconds;
     int incomplete;      /* the scan did not cover everything it was asked to */
     unsigned suppressed; /* findings hidden by baseline/allow comments */
+    /* Borrowed: what could not be done (org: "repository: reason" of each failed repository),
+     * in SARIF's toolExecutionNotifications; not added up by ak_summary_add. */
+    char *const *notices;
+    size_t n_notices;
 } ak_scan_summary;
 
 /* Adds the counters of s to into (suppressed and seconds excepted: they belong to the whole run);

@@ -223,6 +223,10 @@ static json_t *result_properties(const ak_finding *f)
     put_opt(p, "blob", f->blob);
     put_opt(p, "repository", f->repository);
     put_opt(p, "link", f->link);
+    put_opt(p, "status", f->status);
+    put_opt(p, "firstSeen", f->first_seen);
+    put_opt(p, "lastSeen", f->last_seen);
+    put_opt(p, "repoFingerprint", f->repo_fingerprint[0] ? f->repo_fingerprint : NULL);
     put_opt(p, "validation", f->validation ? ak_val_status_name(f->validation->status) : NULL);
     return p;
 }
@@ -263,7 +267,15 @@ static json_t *invocation(const ak_scan_summary *s)
                               (json_int_t)s->errors, "incomplete", s->incomplete != 0);
     json_object_set_new(props, "suppressed", json_integer(s->suppressed));
     int ok = !s->incomplete && !s->errors;
-    return json_pack("[{sb so}]", "executionSuccessful", ok, "properties", props);
+    json_t *inv = json_pack("{sb so}", "executionSuccessful", ok, "properties", props);
+    if (s->n_notices) {
+        json_t *notes = json_array();
+        for (size_t i = 0; i < s->n_notices; i++)
+            json_array_append_new(notes, json_pack("{ss s{so}}", "level", "error", "message",
+                                                   "text", ak_escape_json_string(s->notices[i])));
+        json_object_set_new(inv, "toolExecutionNotifications", notes);
+    }
+    return json_pack("[o]", inv);
 }
 
 static json_t *sarif_log(const ak_findings *list, const ak_scan_summary *summary,

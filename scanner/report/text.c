@@ -105,6 +105,20 @@ static void candidates_line(ak_buf *b, const style *st, const ak_finding *f, int
     ak_buf_putc(b, '\n');
 }
 
+/* Organization inventories: the status, and for a resolved key that it may still be live. */
+static void status_line(ak_buf *b, const style *st, const ak_finding *f)
+{
+    if (!f->status) return;
+    ak_buf v = AK_BUF_INIT;
+    ak_buf_printf(&v, "%s (first seen %s, last seen %s)%s", f->status,
+                  f->first_seen ? f->first_seen : "?", f->last_seen ? f->last_seen : "?",
+                  !strcmp(f->status, "resolved")
+                      ? "; no longer reachable from any ref, but the key may still be live"
+                      : "");
+    field(b, st, "status", v.data);
+    ak_buf_free(&v);
+}
+
 static void finding_block(ak_buf *b, const style *st, const ak_finding *f, int show)
 {
     header(b, st, f);
@@ -116,6 +130,7 @@ static void finding_block(ak_buf *b, const style *st, const ak_finding *f, int s
     commit_line(b, st, f->commit);
     if (f->blob) field(b, st, "blob", f->blob);
     if (f->link) field(b, st, "link", f->link);
+    status_line(b, st, f);
     validation_line(b, st, f->validation);
     field(b, st, "fingerprint", f->fingerprint[0] ? f->fingerprint : NULL);
     ak_buf_putc(b, '\n');

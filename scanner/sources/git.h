@@ -32,6 +32,11 @@ typedef struct ak_git_opts {
      * it (not read, not counted). NULL scans everything. Called from the walking thread. */
     int (*want_blob)(const struct git_oid *id, void *ctx);
     void *want_ctx;
+    /* History scans (akhound org): commits whose history was scanned before; the walk does not
+     * enter them or their ancestors, so only commits new since then are walked. Missing ones are
+     * ignored (their history then counts as new). */
+    const struct git_oid *hide;
+    size_t n_hide;
 } ak_git_opts;
 
 void ak_git_opts_default(ak_git_opts *o);
@@ -46,6 +51,10 @@ int ak_git_tls_enabled(void);
  * .git directory or a bare repository; NULL means the current directory. */
 int ak_git_scan_history(const ak_engine *engine, const char *repo, const ak_git_opts *opts,
                         ak_findings *out, ak_scan_summary *sum);
+
+/* The commits HEAD and every ref point at (annotated tags peeled), sorted and unique, malloc'ed
+ * into *tips; 0, or -1 when the repository cannot be opened. */
+int ak_git_tips(const char *repo, struct git_oid **tips, size_t *n);
 
 /* The index against HEAD (or the empty tree before the first commit); honours GIT_INDEX_FILE as
  * set by `git commit -a` and `git commit PATH`. */

@@ -181,6 +181,79 @@ static void walk_unreachable(ak_gwalk *w, git_odb *odb)
     free(blobs.items);
 }
 
+/* ---------- incremental history (akhound org) ---------- */
+
+static int add_tip(git_reference *ref, void *payload)
+{
+    git_object *c = NULL;
+    if (!git_reference_peel(&c, ref, GIT_OBJECT_COMMIT)) add_oid(git_object_id(c), payload);
+    git_object_free(c);
+    git_reference_free(ref);
+    return 0;
+}
+
+/* Every commit HEAD and the refs point at (tags peeled), sorted and unique. */
+static void collect_tips(git_repository *repo, oids *out)
+{
+    git_reference *head = NULL;
+    if (!git_repository_head(&head, repo)) add_tip(head, out);
+    git_reference_foreach(repo, add_tip, out);
+    if (out->len > 1) qsort(out->items, out->len, sizeof *out->items, oid_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < out->len; i++)
+        if (!k || !git_oid_equal(&out->items[k - 1], &out->items[i]))
+            out->items[k++] = out->items[i];
+    out->len = k;
+}
+
+int ak_git_tips(const char *repo_path, struct git_oid **tips, size_t *n)
+{
+    ak_git_init();
+    git_repository *repo = NULL;
+    ak_buf err = AK_BUF_INIT;
+    oids o = {0};
+    int rc = ak_git_open(&repo, repo_path, &err);
+    if (!rc) collect_tips(repo, &o);
+    git_repository_free(repo);
+    ak_buf_free(&err);
+    ak_git_done();
+    *tips = o.items;
+    *n = o.len;
+    return rc ? -1 : 0;
+}
+
+/* The line the walk stops at when opts->hide is set: the hidden commits, every tip that is not
+ * new, and the parents of new commits that are not new themselves. New commits (reachable from a
+ * tip but from no hidden commit) come from libgit2's revwalk, which stops where the hidden side
+ * begins, so the cost follows what changed, not the history's size. */
+static void hide_known(git_repository *repo, const ak_git_opts *o, ak_oidset *hidden)
+{
+    oids tips = {0};
+    collect_tips(repo, &tips);
+    ak_oidset fresh = {0};
+    git_revwalk *rw = NULL;
+    if (!git_revwalk_new(&rw, repo)) {
+        for (size_t i = 0; i < tips.len; i++) git_revwalk_push(rw, &tips.items[i]);
+        for (size_t i = 0; i < o->n_hide; i++) git_revwalk_hide(rw, &o->hide[i]); /* gone: new */
+        for (git_oid id; !git_revwalk_next(&id, rw);) ak_oidset_add(&fresh, &id, 0);
+        git_revwalk_free(rw);
+    }
+    for (size_t i = 0; i < o->n_hide; i++) ak_oidset_add(hidden, &o->hide[i], 0);
+    for (size_t i = 0; i < tips.len; i++)
+        if (!ak_oidset_get(&fresh, &tips.items[i], NULL)) ak_oidset_add(hidden, &tips.items[i], 0);
+    for (size_t i = 0; i < fresh.cap; i++) {
+        git_commit *c;
+        if (!fresh.used[i] || git_commit_lookup(&c, repo, &fresh.keys[i])) continue;
+        for (unsigned p = 0; p < git_commit_parentcount(c); p++) {
+            const git_oid *pid = git_commit_parent_id(c, p);
+            if (!ak_oidset_get(&fresh, pid, NULL)) ak_oidset_add(hidden, pid, 0);
+        }
+        git_commit_free(c);
+    }
+    ak_oidset_free(&fresh);
+    free(tips.items);
+}
+
 static int finish(ak_gscan *sc, ak_gwalk *w, ak_findings *out, ak_scan_summary *sum)
 {
     ak_findings found = {0};
@@ -212,7 +285,14 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
         ak_gwalk w;
         tag_texts tags = {0};
         ak_gwalk_init(&w, repo, &sc, opts, sum);
+        ak_oidset hidden = {0};
+        if (opts->n_hide) {
+            hide_known(repo, opts, &hidden);
+            w.hidden = &hidden; // cppcheck-suppress autoVariables
+        }
         walk_refs(&w, &tags);
+        w.hidden = NULL;
+        ak_oidset_free(&hidden);
         git_odb *odb;
         if (opts->all_objects && !git_repository_odb(&odb, repo)) {
             walk_unreachable(&w, odb);

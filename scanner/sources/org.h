@@ -10,6 +10,7 @@
  *   org_gitlab.c  GitLab REST enumeration (X-Next-Page), subgroups included
  *   org_clone.c   bare mirrors: clone, fetch, token / ssh-agent credentials, cache eviction
  *   org_state.c   the per-repository incremental state (<cache>/<name>.akstate)
+ *   org_inventory.c  the per-repository findings over time (<cache>/<name>.inventory.jsonl)
  *   org_run.c     the driver: N repositories in parallel, retries, progress, summary
  *
  * Tokens are borrowed from the caller (the CLI reads GITHUB_TOKEN / GITLAB_TOKEN): they travel
@@ -61,7 +62,11 @@ typedef struct ak_org_api {
     const char *ca_file; /* extra CA for https; NULL: system bundle */
     unsigned max_wait;   /* longest rate-limit wait in seconds before giving up (default 900) */
     unsigned retries;    /* retries of network errors and 5xx (default 3) */
+    unsigned max_pages; /* pages per listing before it fails (default 2000: 200,000 repositories) */
+    uint64_t max_bytes; /* bytes of answers per listing before it fails (default 2 GiB) */
     unsigned long requests, waits; /* out: requests sent, rate-limit waits */
+    unsigned long pages;           /* out: pages read */
+    uint64_t bytes;                /* out: bytes of answers read */
     long long pause_until;         /* internal: epoch second the next request must wait for */
 } ak_org_api;
 
@@ -81,7 +86,10 @@ typedef struct ak_forge_fields {
     int (*is_fork)(const struct json_t *repo);
 } ak_forge_fields;
 
-/* Adds the repositories of one page of an API answer (a JSON array); 0, or -1 with the reason. */
+/* Adds the repositories of one page of an API answer (a JSON array). An entry without a usable
+ * name, or whose clone URL is not https (or http to a literal loopback address), is skipped with a
+ * warning naming it. Returns the number of entries of the page (0: the listing is over), or -1
+ * with the reason when the answer is not such an array. */
 int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_fields *f, ak_buf *err);
 /* Derives the canonical name, forge and web URL of a clone URL; 0, or -1 when it names no
  * repository. *name and *web_url are malloc'ed (*web_url may be NULL). */
@@ -119,11 +127,16 @@ void ak_org_cache_name(const char *name, ak_buf *out);
 
 typedef struct ak_org_auth {
     const char *github_token, *gitlab_token; /* borrowed; NULL: none */
+    /* The only hosts each token is offered to (over https, or http to loopback): the forge's git
+     * host, whatever host a clone URL names. NULL: the token is never offered. */
+    const char *github_host, *gitlab_host;
     const char *ca_file;
 } ak_org_auth;
 
-/* Clones `r` as a bare mirror at `dir`, or fetches into the existing one (all refs, pruned).
- * Returns 0 or -1 with the reason. */
+/* Clones `r` as a bare mirror at `dir`, or fetches into the existing one (all refs, pruned). A
+ * clone goes to <dir>.tmp and replaces dir only once complete (a mirror that cannot be opened is
+ * replaced that way); a failed fetch leaves the mirror as it was. Returns 0 or -1 with the
+ * reason. */
 int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err);
 /* Removes a directory tree (no symlinks followed); 0 when it is gone. */
 int ak_org_rm_tree(const char *dir);
@@ -137,30 +150,69 @@ size_t ak_org_cache_evict(const char *cache, uint64_t max_bytes,
 
 /* ---------- incremental state ---------- */
 
-/* What was scanned in one repository: blob ids and the fingerprints already reported, under one
- * rule-set version. */
+/* What was scanned in one repository: blob ids, and the commits its refs pointed at (the tips),
+ * under one rule-set version. */
 typedef struct ak_org_state {
     char rules_version[65];
     uint8_t *blobs; /* sorted 20-byte ids */
     size_t n_blobs;
-    uint8_t *fps; /* sorted 32-byte fingerprints (binary) */
-    size_t n_fps;
+    uint8_t *tips; /* sorted 20-byte commit ids */
+    size_t n_tips;
     /* added by this run (unsorted, merged by ak_org_state_save) */
-    uint8_t *new_blobs, *new_fps;
-    size_t n_new_blobs, cap_new_blobs, n_new_fps, cap_new_fps;
+    uint8_t *new_blobs;
+    size_t n_new_blobs, cap_new_blobs;
 } ak_org_state;
 
 /* Loads path; a missing file, a damaged one or another rules version gives an empty state for
- * `rules_version` (everything is scanned again). Returns 1 when a usable state was loaded. */
+ * `rules_version` (everything is scanned again). Returns 1 when a usable state was loaded, 2 when
+ * the file was written under other rules, else 0. */
 int ak_org_state_load(ak_org_state *st, const char *path, const char *rules_version);
 void ak_org_state_free(ak_org_state *st);
 /* 1 when the blob was scanned before. */
 int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20]);
-int ak_org_state_has_fp(const ak_org_state *st, const char *hex_fp);
 void ak_org_state_add_blob(ak_org_state *st, const uint8_t id[20]);
-void ak_org_state_add_fp(ak_org_state *st, const char *hex_fp);
+/* Replaces the tips (n 20-byte ids, copied). */
+void ak_org_state_set_tips(ak_org_state *st, const uint8_t *tips, size_t n);
 /* Writes old and new entries, sorted, atomically (temporary file, fsync, rename), mode 0600. */
 int ak_org_state_save(ak_org_state *st, const char *path, ak_buf *err);
+/* Replaces path by `data` atomically: a temporary file beside it (mode 0600), fsync, rename. */
+int ak_org_write_atomic(const char *path, const void *data, size_t len, ak_buf *err);
+
+/* ---------- the inventory (org_inventory.c) ---------- */
+
+/* One repository's findings over time: every finding ever found in it, one per fingerprint, with
+ * its status, first_seen and last_seen (<cache>/<name>.inventory.jsonl, secrets included, 0600).
+ * `run` marks the run that made an entry new or reappeared: in a later run it reads as open. */
+typedef struct ak_org_inventory {
+    ak_findings items;
+    char **runs; /* runs[i]: the run id of items[i]'s last change of status */
+} ak_org_inventory;
+
+/* Loads path (missing: empty); an unreadable or damaged entry is an error naming the file. */
+int ak_org_inventory_load(ak_org_inventory *inv, const char *path, ak_buf *err);
+int ak_org_inventory_save(const ak_org_inventory *inv, const char *path, ak_buf *err);
+void ak_org_inventory_free(ak_org_inventory *inv);
+/* Merges the findings of one scan (consumed): new fingerprints become "new", resolved ones found
+ * again "reappeared", every one found gets last_seen = now. With `complete` (the scan read all
+ * reachable history), entries not found become "resolved"; otherwise they are still reachable
+ * (no ref lost a commit) and get last_seen = now. */
+void ak_org_inventory_merge(ak_org_inventory *inv, ak_findings *found, int complete,
+                            const char *run_id, const char *now);
+/* Moves the entries to out (inv is freed), each with its status as seen by run `run_id`. */
+void ak_org_inventory_report(ak_org_inventory *inv, const char *run_id, ak_findings *out);
+
+/* A run of one organization scope (its options' listing and shard) that was interrupted is
+ * continued by the next run of the same scope: same run id, so what it found stays "new". */
+typedef struct ak_org_runmark {
+    char *path, *id;
+    int resumed;
+} ak_org_runmark;
+
+/* Starts or resumes the run of `scope` in cache; 0, or -1 with the reason. */
+int ak_org_run_begin(ak_org_runmark *m, const char *cache, const char *scope, ak_buf *err);
+/* Marks the run finished (its report was written): the next run is a new one. */
+int ak_org_run_end(ak_org_runmark *m, ak_buf *err);
+void ak_org_runmark_free(ak_org_runmark *m);
 
 /* ---------- the run ---------- */
 
@@ -174,6 +226,7 @@ typedef struct ak_org_opts {
     unsigned backoff_ms; /* first retry delay, doubled each time (default 500) */
     uint64_t max_cache;  /* bytes of mirrors to keep; 0: unbounded */
     int full;            /* ignore the incremental state (still update it) */
+    const char *run_id;  /* the run (org_inventory.c); new and reappeared findings belong to it */
     ak_progress_mode progress;
     unsigned progress_secs; /* interval of plain progress lines (default 30) */
     ak_org_auth auth;
@@ -182,7 +235,7 @@ typedef struct ak_org_opts {
 void ak_org_opts_default(ak_org_opts *o);
 
 typedef struct ak_org_result {
-    size_t repos, scanned, failed;
+    size_t repos, scanned, failed, unchanged, rescanned; /* unchanged: same tips, not walked */
     char **failures; /* "name: reason", one per failed repository */
     size_t cap_failures;
     uint64_t blobs, bytes, skipped_blobs;
@@ -191,9 +244,13 @@ typedef struct ak_org_result {
 
 void ak_org_result_free(ak_org_result *r);
 
-/* Mirrors and scans every repository of the list; findings (repository and link set) are
- * appended unsorted. Returns 0 (failures are counted in res), or -1 when the engine failed. */
+/* Mirrors and scans every repository of the list, merging what each scan found into the
+ * repository's inventory (written before its state advances). Returns 0 (failures are listed in
+ * res), or -1 when the cache cannot be used. */
 int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_opts *opts,
-               ak_findings *out, ak_org_result *res);
+               ak_org_result *res);
+/* The cache paths of a repository: <cache>/<name><suffix> (suffix ".git", ".akstate",
+ * ".inventory.jsonl"). */
+void ak_org_cache_path(const char *cache, const ak_org_repo *r, const char *suffix, ak_buf *out);
 
 #endif

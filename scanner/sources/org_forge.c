@@ -4,7 +4,12 @@
  * archived) with its own keys, described by an ak_forge_fields.
  */
 #include "sources/org.h"
+#include "report/escape.h"
+#include "sources/org_http.h"
+#include "util/log.h"
 #include "util/mem.h"
+
+#include <limits.h>
 
 #include <jansson.h>
 #include <string.h>
@@ -14,26 +19,41 @@ static const char *jstr(const json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-/* Adds one repository object of the answer; 0, or -1 when it lacks what is needed. */
-static int add_repo(ak_org_list *out, const json_t *o, const ak_forge_fields *f)
+/* Adds one repository object of the answer; 0, or -1 with a warning when it is skipped. */
+static int add_repo(ak_org_list *out, const json_t *o, const ak_forge_fields *f, size_t index)
 {
     const char *full = jstr(o, f->full_name), *clone = jstr(o, f->clone_url);
     const char *web = jstr(o, f->web_url);
-    if (!full || !clone) return -1;
     char *name = NULL, *derived_web = NULL;
     ak_forge forge;
-    if (ak_org_url_parse(web ? web : clone, &name, &derived_web, &forge)) return -1;
+    if (!full || !clone || !ak_org_name_ok(full) ||
+        ak_org_url_parse(web ? web : clone, &name, &derived_web, &forge)) {
+        ak_warn("org: skipped entry %zu of a page of %s: no usable %s, %s or %s", index + 1,
+                f->what, f->full_name, f->clone_url, f->web_url);
+        return -1;
+    }
     /* the canonical name is host/full_name whatever the web URL's path looks like */
     char *slash = strchr(name, '/');
     ak_buf n = AK_BUF_INIT;
     ak_buf_append(&n, name, slash ? (size_t)(slash - name) : strlen(name));
     ak_buf_printf(&n, "/%s", full);
-    ak_org_list_add(out, n.data, clone, web ? web : derived_web, f->forge, f->is_fork(o),
-                    json_is_true(json_object_get(o, "archived")));
+    int rc = 0;
+    if (!ak_org_clone_url_ok(clone)) { /* file://, a path, ssh, git:// or http to a remote host */
+        ak_buf esc = AK_BUF_INIT;
+        ak_escape_append(&esc, clone, AK_ESC_TEXT);
+        ak_warn("org: %s: skipped: the API gave the clone URL '%s'; only https (or http to a "
+                "loopback address) is used",
+                n.data, esc.data);
+        ak_buf_free(&esc);
+        rc = -1;
+    } else {
+        ak_org_list_add(out, n.data, clone, web ? web : derived_web, f->forge, f->is_fork(o),
+                        json_is_true(json_object_get(o, "archived")));
+    }
     ak_buf_free(&n);
     free(name);
     free(derived_web);
-    return 0;
+    return rc;
 }
 
 int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_fields *f, ak_buf *err)
@@ -45,11 +65,8 @@ int ak_org_parse_page(ak_org_list *out, const ak_buf *body, const ak_forge_field
         json_decref(arr);
         return -1;
     }
-    size_t i;
-    json_t *o;
-    int bad = 0;
-    json_array_foreach(arr, i, o) bad |= add_repo(out, o, f);
+    size_t n = json_array_size(arr);
+    for (size_t i = 0; i < n; i++) add_repo(out, json_array_get(arr, i), f, i);
     json_decref(arr);
-    if (bad) ak_buf_printf(err, "an entry without %s or %s", f->full_name, f->clone_url);
-    return bad ? -1 : 0;
+    return n > INT_MAX ? INT_MAX : (int)n;
 }

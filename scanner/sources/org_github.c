@@ -38,17 +38,19 @@ static int list_pages(ak_org_list *out, const char *base, char *url, ak_org_api 
         ak_org_http resp;
         rc = ak_org_http_get(api, url, "Authorization: Bearer ", &resp, err);
         *status = resp.status;
-        if (!rc) rc = ak_org_parse_page(out, &resp.body, &github_fields, err);
-        free(url);
-        url = NULL;
-        if (!rc && resp.link_next) {
+        int entries = rc ? -1 : ak_org_parse_page(out, &resp.body, &github_fields, err);
+        if (entries < 0) rc = -1;
+        if (!rc && entries > 0 && resp.link_next) { /* an empty page ends the listing */
             if (!ak_org_url_same_origin(resp.link_next, base)) {
                 ak_buf_puts(err, "a next-page link leaves the API host; not followed");
                 rc = -1;
-            } else {
-                url = ak_strdup(resp.link_next);
+            } else if (!strcmp(resp.link_next, url)) {
+                ak_buf_puts(err, "a next-page link points to the same page");
+                rc = -1;
             }
         }
+        free(url);
+        url = !rc && entries > 0 && resp.link_next ? ak_strdup(resp.link_next) : NULL;
         ak_org_http_free(&resp);
     }
     free(url);

@@ -70,9 +70,10 @@ int ak_org_list_gitlab(ak_org_list *out, const char *group, ak_org_api *api, ak_
     while (url && !rc) {
         ak_org_http resp;
         rc = ak_org_http_get(api, url, "PRIVATE-TOKEN: ", &resp, err);
-        if (!rc) rc = ak_org_parse_page(out, &resp.body, &gitlab_fields, err);
+        int entries = rc ? -1 : ak_org_parse_page(out, &resp.body, &gitlab_fields, err);
+        if (entries < 0) rc = -1;
         free(url);
-        url = rc ? NULL : next_url(&resp, base, group, err);
+        url = rc || !entries ? NULL : next_url(&resp, base, group, err); /* empty page: the end */
         if (!url && err->len) rc = -1;
         ak_org_http_free(&resp);
     }

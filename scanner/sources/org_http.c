@@ -1,5 +1,6 @@
 /* The forge APIs' HTTP GET client: see org_http.h. */
 #include "sources/org_http.h"
+#include "cloud/endpoint.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/clock.h"
@@ -20,6 +21,8 @@ void ak_org_api_default(ak_org_api *a)
     memset(a, 0, sizeof *a);
     a->max_wait = 900;
     a->retries = 3;
+    a->max_pages = 2000;
+    a->max_bytes = 2ull << 30;
 }
 
 void ak_org_http_free(ak_org_http *resp)
@@ -233,6 +236,12 @@ int ak_org_http_get(ak_org_api *api, const char *url, const char *token_header, 
         ak_buf_puts(err, "plain http is allowed for loopback hosts only");
         return -1;
     }
+    if (api->max_pages && api->pages >= api->max_pages) {
+        ak_buf_printf(err, "the listing goes on past %u pages; stopped (--max-pages)",
+                      api->max_pages);
+        return -1;
+    }
+    api->pages++;
     struct curl_slist *hdrs = NULL;
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
     ak_buf h = AK_BUF_INIT;
@@ -244,38 +253,83 @@ int ak_org_http_get(ak_org_api *api, const char *url, const char *token_header, 
     ak_buf_free(&h);
     int rc = attempt_loop(api, url, hdrs, resp, err);
     curl_slist_free_all(hdrs);
+    api->bytes += resp->body.len;
+    if (!rc && api->max_bytes && api->bytes > api->max_bytes) {
+        ak_buf_printf(err, "the listing's answers exceed %llu bytes; stopped",
+                      (unsigned long long)api->max_bytes);
+        rc = -1;
+    }
     return rc;
 }
 
 /* ---------- URL checks ---------- */
 
-/* scheme://host[:port] prefix length of url, or 0. */
-static size_t origin_len(const char *url)
+/* Every decision about a URL parses it with libcurl's URL API, so the host checked is the host
+ * libcurl (and, for clone URLs, libgit2, which splits URLs the same standard way) connects to:
+ * "http://192.0.2.1#@127.0.0.1/" is host 192.0.2.1, "http://127.evil.example/" is a name. */
+int ak_org_url_origin(const char *url, ak_buf *scheme, ak_buf *host, long *port)
 {
-    const char *p = strstr(url, "://");
-    if (!p) return 0;
-    p += 3;
-    size_t n = strcspn(p, "/?#");
-    return (size_t)(p - url) + n;
-}
-
-static int loopback_host(const char *url)
-{
-    const char *h = strstr(url, "://") + 3;
-    const char *at = strchr(h, '@'), *slash = strchr(h, '/');
-    if (at && (!slash || at < slash)) h = at + 1;
-    if (!strncmp(h, "127.", 4) || !strncmp(h, "[::1]", 5)) return 1;
-    return !strncasecmp(h, "localhost", 9) && strchr(":/", h[9] ? h[9] : '/');
+    CURLU *u = curl_url();
+    char *s = NULL, *h = NULL, *p = NULL;
+    int rc = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h) {
+        rc = 0;
+        if (scheme) ak_buf_puts(scheme, s);
+        if (host) ak_buf_puts(host, h);
+        if (host)
+            for (size_t i = 0; i < host->len; i++)
+                host->data[i] = (char)tolower((uint8_t)host->data[i]);
+        if (port)
+            *port = curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK
+                        ? strtol(p, NULL, 10)
+                        : 0;
+    }
+    curl_free(s);
+    curl_free(h);
+    curl_free(p);
+    curl_url_cleanup(u);
+    return rc;
 }
 
 int ak_org_url_transport_ok(const char *url)
 {
-    if (!strncasecmp(url, "https://", 8)) return 1;
-    return !strncasecmp(url, "http://", 7) && loopback_host(url);
+    ak_buf err = AK_BUF_INIT;
+    int ok = ak_endpoint_check(url, &err) == 0;
+    ak_buf_free(&err);
+    return ok;
+}
+
+int ak_org_clone_url_ok(const char *url)
+{
+    ak_buf scheme = AK_BUF_INIT, host = AK_BUF_INIT;
+    int ok = !ak_org_url_origin(url, &scheme, &host, NULL);
+    if (ok && strcasecmp(scheme.data, "https")) /* http: a literal loopback address only */
+        ok = !strcasecmp(scheme.data, "http") && ak_endpoint_is_loopback(host.data) &&
+             strcasecmp(host.data, "localhost") && strcasecmp(host.data, "localhost.");
+    ak_buf_free(&scheme);
+    ak_buf_free(&host);
+    return ok;
+}
+
+int ak_org_url_host_is(const char *url, const char *host)
+{
+    ak_buf h = AK_BUF_INIT;
+    int same = host && !ak_org_url_origin(url, NULL, &h, NULL) && !strcasecmp(h.data, host);
+    ak_buf_free(&h);
+    return same;
 }
 
 int ak_org_url_same_origin(const char *url, const char *base)
 {
-    size_t a = origin_len(url), b = origin_len(base);
-    return a && a == b && !strncasecmp(url, base, a);
+    ak_buf s1 = AK_BUF_INIT, h1 = AK_BUF_INIT, s2 = AK_BUF_INIT, h2 = AK_BUF_INIT;
+    long p1 = 0, p2 = 0;
+    int same = !ak_org_url_origin(url, &s1, &h1, &p1) && !ak_org_url_origin(base, &s2, &h2, &p2) &&
+               !strcasecmp(s1.data, s2.data) && !strcmp(h1.data, h2.data) && p1 == p2;
+    ak_buf_free(&s1);
+    ak_buf_free(&h1);
+    ak_buf_free(&s2);
+    ak_buf_free(&h2);
+    return same;
 }

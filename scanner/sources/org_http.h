@@ -30,8 +30,17 @@ int ak_org_http_get(ak_org_api *api, const char *url, const char *token_header, 
                     ak_buf *err);
 void ak_org_http_free(ak_org_http *resp);
 
-/* 1 when url is https, or http to a loopback host. */
+/* Scheme and host (lower-cased) of url, parsed with libcurl's URL API (curl_url), and its port
+ * (the scheme's default when none is given, 0 when unknown); any argument may be NULL. 0, or -1
+ * when url is not a URL with a host (scp-like "user@host:path" included). */
+int ak_org_url_origin(const char *url, ak_buf *scheme, ak_buf *host, long *port);
+/* 1 when url is https, or http to a loopback host (the API's URL and its next-page links). */
 int ak_org_url_transport_ok(const char *url);
+/* 1 when a clone URL that came from a forge's API may be used: https, or http to a literal
+ * loopback address (no name: a name could resolve anywhere). */
+int ak_org_clone_url_ok(const char *url);
+/* 1 when url's host is `host` (case-insensitive; any port). */
+int ak_org_url_host_is(const char *url, const char *host);
 /* 1 when `url` has the same scheme, host and port as `base` (a next-page link may follow). */
 int ak_org_url_same_origin(const char *url, const char *base);
 

@@ -8,6 +8,7 @@
  * enumerate the same organization, in any order, split it into N disjoint parts that cover it.
  */
 #include "sources/org.h"
+#include "sources/org_http.h"
 #include "util/ignore.h"
 #include "util/mem.h"
 
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void ak_org_list_add(ak_org_list *l, const char *name, const char *clone_url, const char *web_url,
                      ak_forge forge, int fork, int archived)
@@ -87,8 +89,8 @@ static int split_url(const char *url, ak_buf *host, ak_buf *path)
         return 0;
     }
     /* scp-like user@host:path */
-    const char *colon = strchr(url, ':');
-    if (!colon || strchr(url, '/') < colon) return -1;
+    const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+    if (!colon || (slash && slash < colon)) return -1;
     const char *at = memchr(url, '@', (size_t)(colon - url));
     rest = at ? at + 1 : url;
     ak_buf_append(host, rest, (size_t)(colon - rest));
@@ -142,6 +144,20 @@ static char *trim_line(char *s)
     return s;
 }
 
+/* The transports a user may write: https, ssh, git://, scp-like user@host:path, and http to a
+ * loopback host; never file:// or a local path. */
+static int user_url_ok(const char *url)
+{
+    if (!strstr(url, "://")) return strchr(url, ':') != NULL; /* scp-like; checked by the parse */
+    ak_buf scheme = AK_BUF_INIT;
+    int ok = !ak_org_url_origin(url, &scheme, NULL, NULL);
+    if (ok && strcasecmp(scheme.data, "https") && strcasecmp(scheme.data, "ssh") &&
+        strcasecmp(scheme.data, "git"))
+        ok = !strcasecmp(scheme.data, "http") && ak_org_url_transport_ok(url);
+    ak_buf_free(&scheme);
+    return ok;
+}
+
 int ak_org_list_file(ak_org_list *out, const char *path, ak_buf *err)
 {
     FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "r");
@@ -158,6 +174,13 @@ int ak_org_list_file(ak_org_list *out, const char *path, ak_buf *err)
         char *s = trim_line(line), *name, *web;
         ak_forge forge;
         if (!*s || *s == '#') continue;
+        if (!user_url_ok(s)) {
+            ak_buf_printf(err,
+                          "%s:%u: not an https, ssh or git:// clone URL (http only to loopback)",
+                          path, lineno);
+            rc = -1;
+            continue;
+        }
         if (ak_org_url_parse(s, &name, &web, &forge)) {
             ak_buf_printf(err, "%s:%u: not a clone URL", path, lineno);
             rc = -1;

@@ -37,12 +37,12 @@ typedef struct org_run {
     const ak_org_list *repos;
     const ak_org_opts *opts;
     const char *rules_version;
-    pthread_mutex_t lock; /* out, res, busy, eviction */
-    ak_findings *out;
+    pthread_mutex_t lock; /* res, busy, eviction */
     ak_org_result *res;
     char **busy; /* per worker: the cache name of the mirror in use, or NULL */
-    atomic_ulong done, failed, findings, blobs, bytes, skipped;
-    atomic_int stop;
+    atomic_ulong done, failed, findings, blobs, bytes, skipped, unchanged, rescanned;
+    char now[21]; /* ISO 8601 UTC: first_seen / last_seen of what this run finds */
+    atomic_int stop, rules_said;
     double start;
 } org_run;
 
@@ -85,12 +85,11 @@ static void record_failure(org_run *run, const ak_org_repo *r, ak_buf *reason)
     ak_buf line = AK_BUF_INIT;
     ak_buf_printf(&line, "%s: %s", r->name, ak_buf_cstr(reason));
     run->res->failures[run->res->failed++] = ak_buf_detach(&line);
-    run->res->sum.incomplete = 1;
     pthread_mutex_unlock(&run->lock);
     atomic_fetch_add(&run->failed, 1);
 }
 
-/* Clone or fetch, with retries; the last attempt starts from scratch. */
+/* Clone or fetch, with retries. A failed fetch keeps the mirror (the next run fetches again). */
 static int mirror_with_retries(org_run *run, const ak_org_repo *r, const char *dir)
 {
     const ak_org_opts *o = run->opts;
@@ -98,7 +97,6 @@ static int mirror_with_retries(org_run *run, const ak_org_repo *r, const char *d
     unsigned long pause = o->backoff_ms;
     int rc = -1;
     for (unsigned attempt = 0; rc && attempt <= o->retries; attempt++) {
-        if (attempt && attempt == o->retries) ak_org_rm_tree(dir);
         ak_buf_reset(&err);
         rc = ak_org_mirror(r, dir, &o->auth, &err);
         if (rc && attempt < o->retries) {
@@ -119,71 +117,195 @@ typedef struct want_ctx {
     ak_org_state *state;
     org_run *run;
     pthread_mutex_t lock;
+    int all;            /* a complete pass: every blob is scanned */
+    const uint8_t *inv; /* sorted 20-byte blob ids of resolved entries: always rescanned */
+    size_t n_inv;
 } want_ctx;
 
+static int cmp20(const void *a, const void *b)
+{
+    return memcmp(a, b, 20);
+}
+
+/* A blob is scanned when the pass is complete, when it was never scanned, or when it holds a
+ * resolved entry (a key removed and re-added has the same blob id: it must be found again). */
 static int want_blob(const struct git_oid *id, void *ctx)
 {
     want_ctx *w = ctx;
+    int again = w->n_inv && bsearch(id->id, w->inv, w->n_inv, 20, cmp20);
     pthread_mutex_lock(&w->lock);
     int seen = ak_org_state_has_blob(w->state, id->id);
     if (!seen) ak_org_state_add_blob(w->state, id->id);
     pthread_mutex_unlock(&w->lock);
-    if (seen) atomic_fetch_add(&w->run->skipped, 1);
-    return !seen;
+    if (w->all || again || !seen) return 1;
+    atomic_fetch_add(&w->run->skipped, 1);
+    return 0;
 }
 
-/* Keeps the findings not reported before, tagged with the repository and a link. */
-static void tag_findings(const ak_org_repo *r, ak_org_state *st, ak_findings *found)
+/* Tags findings with the repository, a link and the scoped fingerprint. */
+static void tag_findings(const ak_org_repo *r, ak_findings *found)
 {
-    size_t k = 0;
     for (size_t i = 0; i < found->len; i++) {
         ak_finding *f = &found->items[i];
-        if (ak_org_state_has_fp(st, f->fingerprint)) {
-            ak_finding_free(f);
-            continue;
-        }
-        ak_org_state_add_fp(st, f->fingerprint);
         free(f->repository);
         f->repository = ak_strdup(r->name);
         free(f->link);
         f->link = ak_org_link(r, f->commit ? f->commit->id : NULL, f->path, f->line);
-        found->items[k++] = *f;
+        ak_finding_scope(f);
     }
-    found->len = k;
+    ak_findings_sort(found); /* the same entry wins on every run */
 }
 
-/* Scans a mirror; findings and totals go to the run. */
-static void scan_mirror(org_run *run, const ak_org_repo *r, const char *dir, const char *state_path)
+/* The blob ids of the inventory's resolved entries, sorted. */
+static uint8_t *inventory_blobs(const ak_org_inventory *inv, size_t *n)
 {
-    ak_org_state st;
-    if (!ak_org_state_load(&st, state_path, run->rules_version) || run->opts->full) {
-        ak_org_state_free(&st);
-        memset(&st, 0, sizeof st);
-        snprintf(st.rules_version, sizeof st.rules_version, "%s", run->rules_version);
+    uint8_t *ids = ak_malloc(inv->items.len * 20 + 1);
+    *n = 0;
+    for (size_t i = 0; i < inv->items.len; i++) {
+        git_oid id;
+        const char *b = inv->items.items[i].blob;
+        if (b && !strcmp(inv->items.items[i].status, "resolved") && !git_oid_fromstr(&id, b))
+            memcpy(ids + 20 * (*n)++, id.id, 20);
     }
-    want_ctx wc = {&st, run, PTHREAD_MUTEX_INITIALIZER};
+    if (*n > 1) qsort(ids, *n, 20, cmp20);
+    return ids;
+}
+
+/* 1 when a commit that introduced an open entry is no longer reachable from the tips (a force
+ * push or a deleted ref): the repository's whole history must then be read to tell which keys
+ * are gone. An old tip missing from the mirror counts as such a loss. */
+static int lost_entries(const char *dir, const ak_org_state *st, const git_oid *tips, size_t n,
+                        const ak_org_inventory *inv)
+{
+    git_repository *repo = NULL;
+    git_revwalk *rw = NULL;
+    if (git_repository_open_bare(&repo, dir) || git_revwalk_new(&rw, repo)) {
+        git_repository_free(repo);
+        return 1;
+    }
+    int lost = 0;
+    for (size_t i = 0; i < st->n_tips && !lost; i++) {
+        git_oid id;
+        git_oid_fromraw(&id, st->tips + 20 * i);
+        lost = git_revwalk_push(rw, &id) != 0;
+    }
+    for (size_t i = 0; i < n && !lost; i++) git_revwalk_hide(rw, &tips[i]);
+    for (git_oid id; !lost && !git_revwalk_next(&id, rw);) {
+        char hex[GIT_OID_HEXSZ + 1];
+        git_oid_tostr(hex, sizeof hex, &id);
+        for (size_t i = 0; i < inv->items.len && !lost; i++) {
+            const ak_finding *e = &inv->items.items[i];
+            lost = e->commit && e->commit->id && strcmp(e->status, "resolved") &&
+                   !strcmp(e->commit->id, hex);
+        }
+    }
+    git_revwalk_free(rw);
+    git_repository_free(repo);
+    return lost;
+}
+
+static int same_tips(const ak_org_state *st, const git_oid *tips, size_t n)
+{
+    if (st->n_tips != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(st->tips + 20 * i, tips[i].id, 20)) return 0;
+    return 1;
+}
+
+/* Walks the history (only what is new since the state's tips, unless complete). */
+static int scan_pass(org_run *run, const char *dir, ak_org_state *st, const ak_org_inventory *inv,
+                     int complete, ak_findings *found, ak_scan_summary *sum)
+{
+    want_ctx wc = {st, run, PTHREAD_MUTEX_INITIALIZER, complete, NULL, 0};
+    uint8_t *ids = inventory_blobs(inv, &wc.n_inv);
+    wc.inv = ids;
+    git_oid *hide = ak_malloc(st->n_tips * sizeof *hide + 1);
+    for (size_t i = 0; i < st->n_tips; i++) git_oid_fromraw(&hide[i], st->tips + 20 * i);
     ak_git_opts go = run->opts->git;
     go.want_blob = want_blob;
     go.want_ctx = &wc;
-    ak_findings found = {0};
+    go.hide = complete ? NULL : hide;
+    go.n_hide = complete ? 0 : st->n_tips;
+    int rc = ak_git_scan_history(run->engine, dir, &go, found, sum);
+    free(hide);
+    free(ids);
+    return rc;
+}
+
+typedef struct repo_paths {
+    ak_buf dir, state, inventory;
+} repo_paths;
+
+/* Decides what to read, scans it and merges it into the inventory; 0, or -1 with the reason. */
+static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak_org_state *st,
+                     ak_org_inventory *inv, ak_scan_summary *sum, int *unchanged, ak_buf *err)
+{
+    int loaded = ak_org_state_load(st, p->state.data, run->rules_version);
+    if (loaded == 2 && !atomic_exchange(&run->rules_said, 1))
+        ak_warn("org: the rules changed since the last scan: reading every repository's whole "
+                "history again");
+    if (ak_org_inventory_load(inv, p->inventory.data, err)) return -1;
+    git_oid *tips = NULL;
+    size_t n_tips = 0;
+    if (ak_git_tips(p->dir.data, &tips, &n_tips)) {
+        ak_buf_puts(err, "cannot open the mirror");
+        return -1;
+    }
+    int complete = loaded != 1 || run->opts->full;
+    *unchanged = !complete && same_tips(st, tips, n_tips);
+    if (*unchanged) {
+        atomic_fetch_add(&run->unchanged, 1);
+        ak_findings none = {0}; /* nothing lost, nothing new: every entry still reachable */
+        ak_org_inventory_merge(inv, &none, 0, run->opts->run_id, run->now);
+    } else {
+        if (!complete && lost_entries(p->dir.data, st, tips, n_tips, inv)) {
+            ak_info("org: %s: a ref lost commits that held findings: reading its whole history",
+                    r->name);
+            complete = 1;
+            atomic_fetch_add(&run->rescanned, 1);
+        }
+        ak_findings found = {0};
+        int rc = scan_pass(run, p->dir.data, st, inv, complete, &found, sum);
+        if (rc) sum->incomplete = 1;
+        tag_findings(r, &found);
+        atomic_fetch_add(&run->findings, found.len);
+        ak_org_inventory_merge(inv, &found, complete && !sum->incomplete && !sum->errors,
+                               run->opts->run_id, run->now);
+        ak_findings_free(&found);
+    }
+    uint8_t *raw = ak_malloc(n_tips * 20 + 1);
+    for (size_t i = 0; i < n_tips; i++) memcpy(raw + 20 * i, tips[i].id, 20);
+    ak_org_state_set_tips(st, raw, n_tips);
+    free(raw);
+    free(tips);
+    return 0;
+}
+
+/* Scans a mirror; the inventory is written first, then the state (never when the scan met
+ * errors: the next run reads those blobs again). */
+static void scan_mirror(org_run *run, const ak_org_repo *r, const repo_paths *p)
+{
+    ak_org_state st;
+    ak_org_inventory inv;
     ak_scan_summary sum = {0};
-    int rc = ak_git_scan_history(run->engine, dir, &go, &found, &sum);
-    tag_findings(r, &st, &found);
     ak_buf err = AK_BUF_INIT;
-    if (rc || sum.incomplete || sum.errors)
-        ak_warn("org: %s: the scan met errors; its state is kept for a full re-scan", r->name);
-    else if (ak_org_state_save(&st, state_path, &err))
-        ak_error("org: %s", ak_buf_cstr(&err));
-    if (rc) sum.incomplete = 1;
-    atomic_fetch_add(&run->findings, found.len);
+    int unchanged = 0;
+    int rc = scan_repo(run, r, p, &st, &inv, &sum, &unchanged, &err);
+    if (!rc && inv.items.len) rc = ak_org_inventory_save(&inv, p->inventory.data, &err);
+    if (!rc && (sum.incomplete || sum.errors)) {
+        ak_buf_puts(&err, "the scan met errors (its history is read again next time)");
+        rc = -1;
+    }
+    if (!rc && !unchanged) rc = ak_org_state_save(&st, p->state.data, &err);
+    if (rc) record_failure(run, r, &err);
     atomic_fetch_add(&run->blobs, sum.blobs);
     atomic_fetch_add(&run->bytes, sum.bytes);
     pthread_mutex_lock(&run->lock);
-    ak_findings_move(run->out, &found);
     ak_summary_add(&run->res->sum, &sum);
-    run->res->scanned++;
+    if (!rc) run->res->scanned++;
     pthread_mutex_unlock(&run->lock);
     ak_buf_free(&err);
+    ak_org_inventory_free(&inv);
     ak_org_state_free(&st);
 }
 
@@ -205,23 +327,33 @@ static void set_busy(org_run *run, unsigned worker, const char *name)
     pthread_mutex_unlock(&run->lock);
 }
 
+void ak_org_cache_path(const char *cache, const ak_org_repo *r, const char *suffix, ak_buf *out)
+{
+    ak_buf_printf(out, "%s/", cache);
+    ak_org_cache_name(r->name, out);
+    ak_buf_puts(out, suffix);
+}
+
 static void do_repo(void *item, unsigned worker, void *ctx)
 {
     org_run *run = ctx;
     const ak_org_repo *r = &run->repos->items[*(size_t *)item];
     free(item);
-    ak_buf cn = AK_BUF_INIT, dir = AK_BUF_INIT, state = AK_BUF_INIT;
+    ak_buf cn = AK_BUF_INIT;
+    repo_paths p = {AK_BUF_INIT, AK_BUF_INIT, AK_BUF_INIT};
     ak_org_cache_name(r->name, &cn);
-    ak_buf_printf(&dir, "%s/%s.git", run->opts->cache, cn.data);
-    ak_buf_printf(&state, "%s/%s.akstate", run->opts->cache, cn.data);
+    ak_org_cache_path(run->opts->cache, r, ".git", &p.dir);
+    ak_org_cache_path(run->opts->cache, r, ".akstate", &p.state);
+    ak_org_cache_path(run->opts->cache, r, ".inventory.jsonl", &p.inventory);
     ak_buf_puts(&cn, ".git");
     set_busy(run, worker, cn.data);
-    if (!mirror_with_retries(run, r, dir.data)) scan_mirror(run, r, dir.data, state.data);
+    if (!mirror_with_retries(run, r, p.dir.data)) scan_mirror(run, r, &p);
     set_busy(run, worker, NULL);
     atomic_fetch_add(&run->done, 1);
     ak_buf_free(&cn);
-    ak_buf_free(&dir);
-    ak_buf_free(&state);
+    ak_buf_free(&p.dir);
+    ak_buf_free(&p.state);
+    ak_buf_free(&p.inventory);
 }
 
 /* ---------- progress ---------- */
@@ -283,14 +415,15 @@ static void run_pool(org_run *run)
 }
 
 int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_opts *opts,
-               ak_findings *out, ak_org_result *res)
+               ak_org_result *res)
 {
     memset(res, 0, sizeof *res);
     if (mkdir(opts->cache, 0700) && access(opts->cache, W_OK)) {
         ak_error("org: cannot use the cache directory %s", opts->cache);
         return -1;
     }
-    org_run run = {.engine = engine, .repos = repos, .opts = opts, .out = out, .res = res};
+    org_run run = {.engine = engine, .repos = repos, .opts = opts, .res = res};
+    ak_iso8601_now(run.now);
     run.rules_version = ak_rules_version(ak_engine_rules(engine)); /* computed once, here */
     pthread_mutex_init(&run.lock, NULL);
     run.busy = ak_calloc(opts->jobs ? opts->jobs : 1, sizeof *run.busy);
@@ -308,6 +441,8 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     res->blobs = res->sum.blobs;
     res->bytes = res->sum.bytes;
     res->skipped_blobs = atomic_load(&run.skipped);
+    res->unchanged = atomic_load(&run.unchanged);
+    res->rescanned = atomic_load(&run.rescanned);
     res->sum.seconds = ak_mono_seconds() - run.start;
     for (unsigned i = 0; i < opts->jobs; i++) free(run.busy[i]);
     free(run.busy);

@@ -1,13 +1,13 @@
 /*
  * The incremental state of one repository of an organization scan: which blobs were scanned and
- * which findings were reported, under which rule-set version. One small binary file per
- * repository (<cache>/<name>.akstate) rather than a shared database: repositories are scanned in
- * parallel and on different machines (shards), each worker touches only its own files, nothing
- * needs a lock, and a file is replaced atomically, so a crash keeps the previous state.
+ * which commits the refs pointed at then (the tips), under which rule-set version. One small binary
+ * file per repository (<cache>/<name>.akstate) rather than a shared database: repositories are
+ * scanned in parallel and on different machines (shards), each worker touches only its own files,
+ * nothing needs a lock, and a file is replaced atomically, so a crash keeps the previous state.
  *
  * Layout (integers little-endian):
- *   "AKSTATE1\n"  rules version (64 hex digits) "\n"  u64 n_blobs  u64 n_fps
- *   n_blobs sorted 20-byte blob ids  n_fps sorted 32-byte fingerprints  u64 FNV-1a of the above
+ *   "AKSTATE2\n"  rules version (64 hex digits) "\n"  u64 n_blobs  u64 n_tips
+ *   n_blobs sorted 20-byte blob ids  n_tips sorted 20-byte commit ids  u64 FNV-1a of the above
  * A file that is damaged, truncated or from another rules version is ignored: the repository is
  * then scanned whole, which is always correct, merely slower.
  */
@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "AKSTATE1\n"
+#define MAGIC "AKSTATE2\n"
 #define MAGIC_LEN 9
 #define HEAD_LEN (MAGIC_LEN + 65 + 16)
 
@@ -48,9 +48,8 @@ static uint64_t get_u64(const uint8_t *p)
 void ak_org_state_free(ak_org_state *st)
 {
     free(st->blobs);
-    free(st->fps);
+    free(st->tips);
     free(st->new_blobs);
-    free(st->new_fps);
     memset(st, 0, sizeof *st);
 }
 
@@ -72,19 +71,21 @@ static uint8_t *read_all(const char *path, size_t *len)
     return data;
 }
 
-/* Fills st from a file's bytes; 0, or -1 when they are not a state of this rules version. */
+/* Fills st from a file's bytes; 0, 1 when they are a state of other rules, or -1 when they are
+ * not a state. */
 static int parse(ak_org_state *st, const uint8_t *d, size_t len, const char *rules_version)
 {
-    if (memcmp(d, MAGIC, MAGIC_LEN) || memcmp(d + MAGIC_LEN, rules_version, 64)) return -1;
-    uint64_t nb = get_u64(d + MAGIC_LEN + 65), nf = get_u64(d + MAGIC_LEN + 73);
-    if (nb > len / 20 || nf > len / 32 || HEAD_LEN + nb * 20 + nf * 32 + 8 != len) return -1;
+    if (memcmp(d, MAGIC, MAGIC_LEN)) return -1;
+    if (memcmp(d + MAGIC_LEN, rules_version, 64)) return 1;
+    uint64_t nb = get_u64(d + MAGIC_LEN + 65), nt = get_u64(d + MAGIC_LEN + 73);
+    if (nb > len / 20 || nt > len / 20 || HEAD_LEN + (nb + nt) * 20 + 8 != len) return -1;
     if (fnv(d, len - 8) != get_u64(d + len - 8)) return -1;
     st->n_blobs = (size_t)nb;
-    st->n_fps = (size_t)nf;
+    st->n_tips = (size_t)nt;
     st->blobs = ak_malloc(nb * 20 + 1);
-    st->fps = ak_malloc(nf * 32 + 1);
+    st->tips = ak_malloc(nt * 20 + 1);
     memcpy(st->blobs, d + HEAD_LEN, nb * 20);
-    memcpy(st->fps, d + HEAD_LEN + nb * 20, nf * 32);
+    memcpy(st->tips, d + HEAD_LEN + nb * 20, nt * 20);
     return 0;
 }
 
@@ -95,9 +96,9 @@ int ak_org_state_load(ak_org_state *st, const char *path, const char *rules_vers
     if (strlen(st->rules_version) != 64) return 0; /* not a digest: never matches a file */
     size_t len = 0;
     uint8_t *d = read_all(path, &len);
-    int ok = d && !parse(st, d, len, st->rules_version);
+    int rc = d ? parse(st, d, len, st->rules_version) : -1;
     free(d);
-    return ok;
+    return rc == 0 ? 1 : rc == 1 ? 2 : 0;
 }
 
 static int cmp20(const void *a, const void *b)
@@ -105,31 +106,18 @@ static int cmp20(const void *a, const void *b)
     return memcmp(a, b, 20);
 }
 
-static int cmp32(const void *a, const void *b)
-{
-    return memcmp(a, b, 32);
-}
-
 int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20])
 {
     return st->n_blobs && bsearch(id, st->blobs, st->n_blobs, 20, cmp20) != NULL;
 }
 
-static int fp_bin(const char *hex, uint8_t out[32])
+void ak_org_state_set_tips(ak_org_state *st, const uint8_t *tips, size_t n)
 {
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1) return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
-int ak_org_state_has_fp(const ak_org_state *st, const char *hex_fp)
-{
-    uint8_t b[32];
-    if (!st->n_fps || strlen(hex_fp) != 64 || fp_bin(hex_fp, b)) return 0;
-    return bsearch(b, st->fps, st->n_fps, 32, cmp32) != NULL;
+    free(st->tips);
+    st->tips = ak_malloc(n * 20 + 1);
+    if (n) memcpy(st->tips, tips, n * 20);
+    if (n > 1) qsort(st->tips, n, 20, cmp20);
+    st->n_tips = n;
 }
 
 static void push(uint8_t **arr, size_t *n, size_t *cap, const uint8_t *item, size_t size)
@@ -145,13 +133,6 @@ static void push(uint8_t **arr, size_t *n, size_t *cap, const uint8_t *item, siz
 void ak_org_state_add_blob(ak_org_state *st, const uint8_t id[20])
 {
     push(&st->new_blobs, &st->n_new_blobs, &st->cap_new_blobs, id, 20);
-}
-
-void ak_org_state_add_fp(ak_org_state *st, const char *hex_fp)
-{
-    uint8_t b[32];
-    if (strlen(hex_fp) == 64 && !fp_bin(hex_fp, b))
-        push(&st->new_fps, &st->n_new_fps, &st->cap_new_fps, b, 32);
 }
 
 /* old + new, sorted and unique, into *out; returns the count. */
@@ -170,12 +151,13 @@ static size_t merged(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, s
     return k;
 }
 
-static int write_file(const char *path, const uint8_t *d, size_t len, ak_buf *err)
+int ak_org_write_atomic(const char *path, const void *data, size_t len, ak_buf *err)
 {
     ak_buf tmp = AK_BUF_INIT;
     ak_buf_printf(&tmp, "%s.XXXXXX", path);
     int fd = mkstemp(tmp.data); /* mode 0600 */
     int rc = fd < 0 ? -1 : 0;
+    const uint8_t *d = data;
     size_t done = 0;
     while (!rc && done < len) {
         ssize_t w = write(fd, d + done, len - done);
@@ -187,7 +169,7 @@ static int write_file(const char *path, const uint8_t *d, size_t len, ak_buf *er
     if (fd >= 0 && close(fd)) rc = -1;
     if (!rc && rename(tmp.data, path)) rc = -1;
     if (rc) {
-        ak_buf_printf(err, "%s: cannot write the state: %s", path, strerror(errno));
+        ak_buf_printf(err, "%s: cannot write: %s", path, strerror(errno));
         if (fd >= 0) unlink(tmp.data);
     }
     ak_buf_free(&tmp);
@@ -196,23 +178,21 @@ static int write_file(const char *path, const uint8_t *d, size_t len, ak_buf *er
 
 int ak_org_state_save(ak_org_state *st, const char *path, ak_buf *err)
 {
-    uint8_t *b, *f;
+    uint8_t *b;
     size_t nb = merged(st->blobs, st->n_blobs, st->new_blobs, st->n_new_blobs, 20, cmp20, &b);
-    size_t nf = merged(st->fps, st->n_fps, st->new_fps, st->n_new_fps, 32, cmp32, &f);
-    size_t len = HEAD_LEN + nb * 20 + nf * 32 + 8;
+    size_t nt = st->n_tips, len = HEAD_LEN + (nb + nt) * 20 + 8;
     uint8_t *d = ak_malloc(len);
     memcpy(d, MAGIC, MAGIC_LEN);
     memset(d + MAGIC_LEN, '0', 64);
     memcpy(d + MAGIC_LEN, st->rules_version, strnlen(st->rules_version, 64));
     d[MAGIC_LEN + 64] = '\n';
     put_u64(d + MAGIC_LEN + 65, nb);
-    put_u64(d + MAGIC_LEN + 73, nf);
+    put_u64(d + MAGIC_LEN + 73, nt);
     if (nb) memcpy(d + HEAD_LEN, b, nb * 20);
-    if (nf) memcpy(d + HEAD_LEN + nb * 20, f, nf * 32);
+    if (nt) memcpy(d + HEAD_LEN + nb * 20, st->tips, nt * 20);
     put_u64(d + len - 8, fnv(d, len - 8));
-    int rc = write_file(path, d, len, err);
+    int rc = ak_org_write_atomic(path, d, len, err);
     free(d);
     free(b);
-    free(f);
     return rc;
 }

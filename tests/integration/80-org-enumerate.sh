@@ -6,12 +6,12 @@ set -e
 TOKEN=tok$(rand_alnum 24)
 python3 - "$TMP/forge.json" "$TOKEN" <<'PY'
 import json, sys
-repos = [{"name": "r%02d" % i, "clone_url": "git://127.0.0.1:1/r%02d.git" % i} for i in range(7)]
-repos.append({"name": "forked", "clone_url": "git://127.0.0.1:1/forked.git", "fork": True})
-repos.append({"name": "old", "clone_url": "git://127.0.0.1:1/old.git", "archived": True})
-projects = [{"path": "grp/%s/p%d" % (sub, i), "clone_url": "git://127.0.0.1:1/p%d.git" % i}
+repos = [{"name": "r%02d" % i, "clone_url": "http://127.0.0.1:1/r%02d.git" % i} for i in range(7)]
+repos.append({"name": "forked", "clone_url": "http://127.0.0.1:1/forked.git", "fork": True})
+repos.append({"name": "old", "clone_url": "http://127.0.0.1:1/old.git", "archived": True})
+projects = [{"path": "grp/%s/p%d" % (sub, i), "clone_url": "http://127.0.0.1:1/p%d.git" % i}
             for i, sub in enumerate(["a", "a", "b", "b/c", "b/c"])]
-projects.append({"path": "grp/f", "clone_url": "git://127.0.0.1:1/f.git", "fork": True})
+projects.append({"path": "grp/f", "clone_url": "http://127.0.0.1:1/f.git", "fork": True})
 json.dump({"token": sys.argv[2], "page_size": 3, "github": {"org": "acme", "repos": repos},
            "gitlab": {"group": "grp", "projects": projects},
            "github_rate_limit_page": 2, "gitlab_rate_limit_page": 2}, open(sys.argv[1], "w"))
@@ -46,7 +46,7 @@ expect_rc 0; expect_out "$H/acme/r05"; expect_not_out "r00"; expect_not_out "r06
 
 # a wrong token: an error naming the status, never the token
 GITHUB_TOKEN=bad$TOKEN run org --github acme --api-url "$GH" --list
-expect_rc 2; expect_err "HTTP 401"; grep -qF "$TOKEN" <<<"$ERR" && fail "token in an error"
+expect_rc 4; expect_err "HTTP 401"; grep -qF "$TOKEN" <<<"$ERR" && fail "token in an error"
 
 # GitLab: subgroups, X-Next-Page, a 429 with Retry-After
 unset GITHUB_TOKEN; export GITLAB_TOKEN=$TOKEN
@@ -73,6 +73,6 @@ run org --github acme --api-url "$GH" --list --shard 3/3; expect_rc 2
 
 # plain http is for loopback only; a bad organization name never reaches a URL
 run org --github acme --api-url http://example.invalid/api/v3 --list
-expect_rc 2; expect_err "loopback"
-run org --github 'acme/../x' --api-url "$GH" --list; expect_rc 2
+expect_rc 4; expect_err "loopback"
+run org --github 'acme/../x' --api-url "$GH" --list; expect_rc 4
 echo ok

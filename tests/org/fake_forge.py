@@ -11,6 +11,11 @@ GitHub: GET /api/v3/orgs/ORG/repos (Link rel="next"), 403 + X-RateLimit-Remainin
 once on the configured page. GitLab: GET /api/v4/groups/GROUP/projects (X-Next-Page), 429 +
 Retry-After: 1 once on the configured page. Tokens checked (Bearer / PRIVATE-TOKEN). Each
 request is logged as "TIME METHOD PATH STATUS" (the token is never logged).
+A lying forge (GitHub side), for hostile-input tests:
+  "extra_entries": [objects]  raw entries added to page 1 (unparseable, missing fields...)
+  "next_mode": "infinite"     every page links a next page (past the end: the last page again)
+               "same"         the next link is the page itself
+  "redirect": URL             every API request is answered 302 to URL + path
 """
 import json, sys, time, threading, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,9 +64,15 @@ class H(BaseHTTPRequestHandler):
         gh = cfg["github"]
         if self.headers.get("Authorization") != "Bearer " + cfg["token"]:
             return self.reply(401, {"message": "Bad credentials"})
+        if cfg.get("redirect"):
+            return self.reply(302, {}, [("Location", cfg["redirect"] + self.path)])
         if parts[3:4] != ["orgs"] or parts[4] != gh["org"] or parts[5:] != ["repos"]:
             return self.reply(404, {"message": "Not Found"})
         n, items, more = self.page(gh["repos"], q)
+        mode = cfg.get("next_mode")
+        if mode == "infinite" and not items:
+            n2, items, _ = self.page(gh["repos"], {"page": ["1"]})
+        more = more or mode == "infinite"
         if n == cfg.get("github_rate_limit_page") and "gh" not in limited:
             limited.add("gh")
             return self.reply(403, {"message": "API rate limit exceeded"},
@@ -72,9 +83,13 @@ class H(BaseHTTPRequestHandler):
         body = [{"full_name": "%s/%s" % (gh["org"], r["name"]), "clone_url": r["clone_url"],
                  "html_url": "%s/%s/%s" % (base, gh["org"], r["name"]),
                  "fork": r.get("fork", False), "archived": r.get("archived", False)} for r in items]
+        if n == 1:
+            body += cfg.get("extra_entries", [])
         hdrs = [("X-RateLimit-Remaining", "4999"), ("X-RateLimit-Reset", str(int(time.time()) + 3600))]
         if more:
             nxt = "%s/api/v3/orgs/%s/repos?per_page=100&type=all&page=%d" % (base, gh["org"], n + 1)
+            if mode == "same":
+                nxt = base + self.path
             hdrs.append(("Link", '<%s>; rel="next", <%s>; rel="last"' % (nxt, nxt)))
         self.reply(200, body, hdrs)
 

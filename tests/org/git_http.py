@@ -1,13 +1,25 @@
 #!/usr/bin/env python3
-"""Smart HTTP git server on 127.0.0.1 for akhound org tests: forwards every request to
+"""Smart HTTP git server on loopback for akhound org tests: forwards every request to
 `git http-backend` as CGI (standard library only).
 
-  git_http.py PROJECT_ROOT PORTFILE
+  git_http.py PROJECT_ROOT PORTFILE [ADDRESS] [LOGFILE]
+
+Environment: GIT_HTTP_TOKEN: every request needs Basic auth with that password (else 401);
+GIT_HTTP_REDIRECT: every request is answered 302 to this base URL + the path (a hostile server);
+GIT_HTTP_FAIL: while the file it names exists, every request is answered 503 (a transient outage);
+GIT_HTTP_DELAY: a file; while it exists, each answer waits the seconds it holds (a slow forge).
+LOGFILE gets "METHOD PATH auth=none|token|other" per request (the token itself is never logged).
 """
-import os, subprocess, sys
+import base64, os, subprocess, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 root = sys.argv[1]
+address = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+logfile = sys.argv[4] if len(sys.argv) > 4 else None
+token = os.environ.get("GIT_HTTP_TOKEN")
+redirect = os.environ.get("GIT_HTTP_REDIRECT")
+fail_flag = os.environ.get("GIT_HTTP_FAIL")
+delay_file = os.environ.get("GIT_HTTP_DELAY")
 
 
 class H(BaseHTTPRequestHandler):
@@ -28,7 +40,36 @@ class H(BaseHTTPRequestHandler):
                 self.rfile.readline()
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
+    def auth(self):
+        h = self.headers.get("Authorization", "")
+        if not h:
+            return "none"
+        try:
+            pw = base64.b64decode(h.split(" ", 1)[1]).decode().split(":", 1)[1]
+        except Exception:
+            return "other"
+        return "token" if token and pw == token else "other"
+
+    def short(self, status, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def cgi(self):
+        auth = self.auth()
+        if logfile:
+            with open(logfile, "a") as f:
+                f.write("%s %s auth=%s\n" % (self.command, self.path, auth))
+        if delay_file and os.path.exists(delay_file):
+            time.sleep(float(open(delay_file).read() or 0))
+        if fail_flag and os.path.exists(fail_flag):
+            return self.short(503)
+        if redirect:
+            return self.short(302, [("Location", redirect + self.path)])
+        if token and auth != "token":
+            return self.short(401, [("WWW-Authenticate", 'Basic realm="git"')])
         path, _, query = self.path.partition("?")
         data = self.body() if self.command == "POST" else b""
         env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1",
@@ -60,7 +101,7 @@ class H(BaseHTTPRequestHandler):
     do_GET = do_POST = cgi
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+srv = ThreadingHTTPServer((address, 0), H)
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(sys.argv[2] + ".tmp", sys.argv[2])

@@ -5,7 +5,7 @@ export GIT_AUTHOR_NAME=Alice GIT_AUTHOR_EMAIL=alice@example.org GIT_COMMITTER_NA
 # libgit2's own leak under `make asan` (see lsan.supp); harmless without sanitizers
 export LSAN_OPTIONS="suppressions=$AK_TESTS/org/lsan.supp:fast_unwind_on_malloc=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 ORG_PIDS=()
-org_cleanup() { for p in "${ORG_PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
+org_cleanup() { for p in "${ORG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$TMP"; }
 trap org_cleanup EXIT
 
 # wait_port FILE: prints the port a server wrote to FILE (at most 10 s)
@@ -33,10 +33,12 @@ start_git_daemon() {
   fail "git daemon did not start"
 }
 
-# start_git_http ROOT -> HTTP_PORT (http://127.0.0.1:PORT/NAME.git)
+# start_git_http ROOT [ADDRESS [LOG]] -> HTTP_PORT (http://ADDRESS:PORT/NAME.git); the environment
+# variables of git_http.py (GIT_HTTP_TOKEN, GIT_HTTP_REDIRECT, GIT_HTTP_FAIL) apply
 start_git_http() {
-  python3 "$AK_TESTS/org/git_http.py" "$1" "$TMP/http.port" & ORG_PIDS+=($!)
-  HTTP_PORT=$(wait_port "$TMP/http.port")
+  local pf; pf=$(mktemp "$TMP/http.port.XXXXXX"); rm -f "$pf"
+  python3 "$AK_TESTS/org/git_http.py" "$1" "$pf" "${2:-127.0.0.1}" "${3:-}" & ORG_PIDS+=($!)
+  HTTP_PORT=$(wait_port "$pf")
 }
 
 pair() { printf 'access_key_id = "%s"\naccess_key_secret = "%s"\n' "$1" "$2"; }

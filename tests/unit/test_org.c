@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "sources/org.h"
+#include "sources/org_http.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -86,6 +87,31 @@ static void test_urls(void **state)
     assert_int_equal(ak_org_url_parse("https://host/", &n, &w, &f), -1);
 }
 
+/* Every host decision parses the URL as libcurl does (issue 9: both of these passed a prefix
+ * check for loopback). */
+static void test_url_hosts(void **state)
+{
+    (void)state;
+    assert_true(ak_org_clone_url_ok("https://git.example.org/a.git"));
+    assert_true(ak_org_clone_url_ok("http://127.0.0.1:8080/a.git"));
+    assert_true(ak_org_clone_url_ok("http://[::1]:8080/a.git"));
+    assert_false(ak_org_clone_url_ok("http://192.0.2.1#@127.0.0.1/a.git"));
+    assert_false(ak_org_clone_url_ok("http://127.evil.example/a.git"));
+    assert_false(ak_org_clone_url_ok("http://localhost/a.git")); /* a name, not an address */
+    assert_false(ak_org_clone_url_ok("file:///srv/a.git"));
+    assert_false(ak_org_clone_url_ok("/srv/a.git"));
+    assert_false(ak_org_clone_url_ok("ssh://git@github.com/a.git"));
+    assert_false(ak_org_clone_url_ok("git://127.0.0.1/a.git"));
+    assert_false(ak_org_url_transport_ok("http://192.0.2.1#@127.0.0.1/api"));
+    assert_true(ak_org_url_transport_ok("http://localhost:1/api"));
+    assert_true(ak_org_url_host_is("https://GitHub.com/a/b.git", "github.com"));
+    assert_false(ak_org_url_host_is("https://github.com.evil.example/a", "github.com"));
+    assert_false(ak_org_url_host_is("https://github.com@evil.example/a", "github.com"));
+    assert_true(ak_org_url_same_origin("https://h/api/v3/x?page=2", "https://h:443/api/v3"));
+    assert_false(ak_org_url_same_origin("https://h:444/api/v3/x", "https://h/api/v3"));
+    assert_false(ak_org_url_same_origin("http://h/api/v3/x", "https://h/api/v3"));
+}
+
 static void test_links(void **state)
 {
     (void)state;
@@ -134,10 +160,8 @@ static void test_state_roundtrip(void **state)
         if (i < 40) ak_org_state_add_blob(&st, ids[i]);
     }
     ak_org_state_add_blob(&st, ids[0]); /* duplicates are merged */
-    char fp[65];
-    memset(fp, 'c', 64);
-    fp[64] = '\0';
-    ak_org_state_add_fp(&st, fp);
+    ak_org_state_set_tips(&st, ids[49], 1);
+    ak_org_state_set_tips(&st, ids[45], 5); /* replaces: 5 tips, kept sorted */
     ak_buf err = AK_BUF_INIT;
     assert_int_equal(ak_org_state_save(&st, path, &err), 0);
     ak_org_state_free(&st);
@@ -147,10 +171,12 @@ static void test_state_roundtrip(void **state)
     assert_int_equal(ak_org_state_load(&st, path, v1), 1);
     assert_int_equal(st.n_blobs, 40);
     for (int i = 0; i < 50; i++) assert_int_equal(ak_org_state_has_blob(&st, ids[i]), i < 40);
-    assert_true(ak_org_state_has_fp(&st, fp));
+    assert_int_equal(st.n_tips, 5);
+    for (int i = 1; i < 5; i++)
+        assert_true(memcmp(st.tips + 20 * (i - 1), st.tips + 20 * i, 20) < 0);
     ak_org_state_free(&st);
-    /* another rules version: nothing is known */
-    assert_int_equal(ak_org_state_load(&st, path, v2), 0);
+    /* another rules version: nothing is known, and the caller is told so */
+    assert_int_equal(ak_org_state_load(&st, path, v2), 2);
     assert_false(ak_org_state_has_blob(&st, ids[0]));
     ak_org_state_free(&st);
     /* a damaged file is ignored */
@@ -223,15 +249,11 @@ static void test_recipes_yaml(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shards_cover_once),
-        cmocka_unit_test(test_shards_balanced),
-        cmocka_unit_test(test_shard_parse),
-        cmocka_unit_test(test_urls),
-        cmocka_unit_test(test_links),
-        cmocka_unit_test(test_cache_names),
-        cmocka_unit_test(test_state_roundtrip),
-        cmocka_unit_test(test_list_filter),
-        cmocka_unit_test(test_recipes_yaml),
+        cmocka_unit_test(test_shards_cover_once), cmocka_unit_test(test_shards_balanced),
+        cmocka_unit_test(test_shard_parse),       cmocka_unit_test(test_urls),
+        cmocka_unit_test(test_url_hosts),         cmocka_unit_test(test_links),
+        cmocka_unit_test(test_cache_names),       cmocka_unit_test(test_state_roundtrip),
+        cmocka_unit_test(test_list_filter),       cmocka_unit_test(test_recipes_yaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

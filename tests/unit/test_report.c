@@ -197,7 +197,8 @@ static char *path_in(const fixture *fx, const char *name)
     return ak_buf_detach(&b);
 }
 
-static const ak_scan_summary sample_summary = {42, 3 * 1024 * 1024, 2, 1, 0, 0, 0.25, 1, 1};
+static const ak_scan_summary sample_summary = {42, 3 * 1024 * 1024, 2, 1, 0, 0, 0.25, 1, 1, NULL,
+                                               0};
 
 /* Writes fx's findings in one format to DIR/name and returns the file's text. */
 static char *write_format(fixture *fx, const char *name, ak_format fmt, int show,
