@@ -34,7 +34,9 @@ static const char exit_codes[] =
     "     a respond run where a needed read failed or was refused)\n"
     "  3  findings, at least one validated live\n"
     "  4  org only: could not run at all (repository listing unreadable, credentials refused)\n"
-    "  precedence: 3 over 2 over 1 (4 only when nothing ran)\n";
+    "  precedence: 3 over 2 over 1 (4 only when nothing ran)\n"
+    "  validate reads findings already reported: 0 none live, 2 a verdict unknown, 3 live;\n"
+    "  respond and rotate: 1 a dry run with steps still to apply\n";
 
 static void usage(FILE *out)
 {
