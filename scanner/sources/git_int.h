@@ -1,9 +1,9 @@
 /*
  * Internals shared by the git sources (git_*.c). Three pieces:
  *
- *   ak_oidset   an open-addressing hash map from object id to a 32-bit value: the seen-sets of
- *               commits, trees and blobs. Object ids are already uniformly random, so their first
- *               bytes are the hash; a probe touches one contiguous slot.
+ *   ak_oidset   a flat open-addressing hash map from object id to a 32-bit value: the seen-sets
+ *               of commits, trees and blobs. Object ids are already uniformly random, so their
+ *               first bytes are the hash; a probe reads one 24-byte slot (id and value together).
  *   ak_gwalk    the walk: commits in topological order (parents first), each commit's tree read
  *               once per distinct tree, each new blob handed to the scan pool with the rank (index
  *               in that order) of the first commit that holds it.
@@ -22,16 +22,32 @@
 #include "util/pool.h"
 
 #include <git2.h>
+#include <string.h>
 
 #define AK_RANK_NONE UINT32_MAX
 
+typedef struct ak_oidslot {
+    git_oid id; /* all zero: empty */
+    uint32_t val;
+} ak_oidslot;
+
 typedef struct ak_oidset {
-    git_oid *keys;
-    uint32_t *vals;
-    uint8_t *used;
+    ak_oidslot *slots;
     size_t cap, len;
+    int has_zero; /* the null id, which cannot have a slot of its own */
+    uint32_t zero_val;
 } ak_oidset;
 
+/* The slot where a probe for id starts (the id's first bytes are its hash). */
+static inline size_t ak_oidset_slot(const ak_oidset *s, const git_oid *id)
+{
+    uint64_t h;
+    memcpy(&h, id->id, sizeof h);
+    return (size_t)h & (s->cap - 1);
+}
+
+/* Makes room for n ids in all without growing again (sized up front from the packs' counts). */
+void ak_oidset_reserve(ak_oidset *s, size_t n);
 /* 1 and *val set when present, else 0. */
 int ak_oidset_get(const ak_oidset *s, const git_oid *id, uint32_t *val);
 /* Inserts id -> val; returns 1 when id was new, 0 when it was present (its value is kept). */

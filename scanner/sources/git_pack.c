@@ -198,6 +198,13 @@ void ak_packs_free(ak_packs *ps)
     free(ps);
 }
 
+size_t ak_packs_count(const ak_packs *ps)
+{
+    size_t n = 0;
+    for (size_t i = 0; ps && i < ps->n; i++) n += ps->packs[i].n;
+    return n;
+}
+
 /* ---------- the index ---------- */
 
 static int idx_find(const pack *p, const uint8_t *oid, uint32_t *pos)

@@ -38,6 +38,8 @@ typedef struct ak_pwork ak_pwork;
  * no usable pack at all. */
 void ak_packs_open(ak_packs **out, const char *objects_dir);
 void ak_packs_free(ak_packs *ps);
+/* The number of objects in the packs (0 for NULL). */
+size_t ak_packs_count(const ak_packs *ps);
 
 /* ---------- on demand ---------- */
 

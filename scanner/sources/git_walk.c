@@ -31,7 +31,12 @@ void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_g
     w->opts = opts;
     w->sum = sum;
     ak_git_read_shallow(repo, &w->shallow);
-    if (scan && scan->packs) w->pread = ak_pread_new(scan->packs, (size_t)64 << 20);
+    if (!scan || !scan->packs) return;
+    w->pread = ak_pread_new(scan->packs, (size_t)64 << 20);
+    /* Sized once for every packed object: no rehash of a large set in the middle of the walk. */
+    size_t n = ak_packs_count(scan->packs);
+    ak_oidset_reserve(&w->trees, n);
+    ak_oidset_reserve(&w->blobs, n);
 }
 
 void ak_gwalk_free(ak_gwalk *w)
@@ -150,11 +155,9 @@ static void prefetch_seen(const ak_gwalk *w, const raw_entry *e)
 {
     const ak_oidset *s = e->type == GIT_OBJECT_TREE ? &w->trees : &w->blobs;
     if (!s->cap) return;
-    uint64_t h;
-    memcpy(&h, e->id, sizeof h);
-    size_t i = (size_t)h & (s->cap - 1);
-    __builtin_prefetch(&s->used[i]);
-    __builtin_prefetch(&s->keys[i]);
+    git_oid id;
+    memcpy(id.id, e->id, GIT_OID_RAWSZ);
+    __builtin_prefetch(&s->slots[ak_oidset_slot(s, &id)]);
 }
 
 #define PREFETCH_AHEAD 8
