@@ -44,7 +44,7 @@ compare_repo() { # NAME REPO [ARGS...]
   else
     failed=1
     echo "DIFFERENT  $name $*: exit $rb -> $ra"
-    diff "$tmp/b" "$tmp/a" | head -20
+    diff "$tmp/b" "$tmp/a" | head -20 || true
   fi
 }
 
@@ -76,7 +76,7 @@ EOF
   AKHOUND=$wrap AK_ONLY=-git- "$root/tests/run-integration.sh" | tail -1
   echo "suite: $(grep -c '^same' "$log" || true) history scans compared," \
     "$(grep -c '^DIFFERENT' "$log" || true) different"
-  if grep -q '^DIFFERENT' "$log"; then failed=1; grep -A10 '^DIFFERENT' "$log" | head -40; fi
+  if grep -q '^DIFFERENT' "$log"; then failed=1; grep -A10 '^DIFFERENT' "$log" | head -40 || true; fi
 }
 
 synthetic() {
@@ -100,7 +100,7 @@ plant() {
     GIT_COMMITTER_EMAIL=p@example.org
   git -C "$copy" worktree add -q --detach "$w" "$old"
   local f1 f2
-  f1=$(git -C "$w" ls-files | grep -E '\.c$' | head -1)
+  f1=$(git -C "$w" ls-files | grep -E '\.c$' | sed -n 1p)
   f2=$(git -C "$w" ls-files | grep -E '\.h$' | tail -1)
   key_pair >"$w/planted-new.txt"; git -C "$w" add -A; git -C "$w" commit -qm "planted: new file"
   key_pair >>"$w/$f1"; git -C "$w" commit -qam "planted: old file"
@@ -111,7 +111,7 @@ plant() {
   git -C "$copy" repack -q -d # the branch's objects in a second pack
   git -C "$w" checkout -q --detach "$head"
   key_pair >"$w/docs/planted.md"; git -C "$w" add -A; git -C "$w" commit -qm "planted: new doc"
-  f1=$(git -C "$w" ls-files | grep -E '^lib/.*\.c$' | head -3 | tail -1)
+  f1=$(git -C "$w" ls-files | grep -E '^lib/.*\.c$' | sed -n 3p)
   key_pair >>"$w/$f1"; git -C "$w" commit -qam "planted: old file on the main line"
   git -C "$w" mv "$f1" "lib/renamed-${f1##*/}"; git -C "$w" commit -qm "planted: rename"
   git -C "$w" branch -q planted-main

@@ -33,7 +33,7 @@ ak() { "$1" scan --git -q "$2"; }
 summary=()
 for repo in "${repos[@]}"; do
   read -r blobs bytes < <(git -C "$repo" cat-file --batch-all-objects \
-    --batch-check='%(objecttype) %(objectsize)' | awk '$1 == "blob" {n++; s += $2} END {printf "%d %d\n", n, s}')
+    --batch-check='%(objecttype) %(objectsize)' | awk '$1 == "blob" {n++; s += $2} END {printf "%d %.0f\n", n, s}')
   echo "repository: $repo ($(git -C "$repo" rev-list --all | wc -l) commits, $blobs blobs," \
     "$bytes bytes of blob content, $(du -sm "$repo/objects" | cut -f1) MiB on disk)"
   ak "$AKHOUND" "$repo" >/dev/null 2>&1 || true # warm the page cache
