@@ -131,6 +131,7 @@ typedef struct ak_gwalk {
     git_oid *boundary; /* hidden parents met by the walk */
     size_t n_boundary, cap_boundary;
     ak_buf path;
+    ak_buf cstack;   /* parents and messages of the commits on the DFS stack (git_walk.c) */
     ak_pread *pread; /* trees from the packs (the scan's), NULL: through libgit2 only */
     void *ents;      /* the entries of the raw trees being walked, a stack (git_walk.c) */
     size_t n_ents, cap_ents;

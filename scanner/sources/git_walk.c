@@ -49,6 +49,7 @@ void ak_gwalk_free(ak_gwalk *w)
     free(w->order);
     free(w->boundary);
     ak_buf_free(&w->path);
+    ak_buf_free(&w->cstack);
     ak_pread_free(w->pread);
     free(w->ents);
 }
@@ -211,8 +212,12 @@ void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_
 
 /* ---------- commits ---------- */
 
+/* A commit on the DFS stack. Its parents' ids and its message are kept on a byte stack
+ * (ak_gwalk.cstack) at `at`: frames are popped in the order they were pushed, so the bytes of
+ * the top frame are always last and are dropped with it. */
 typedef struct frame {
-    git_commit *c;
+    git_oid id, tree;
+    size_t at, msg; /* offsets of the parents' ids and of the message */
     unsigned next, nparents;
 } frame;
 
@@ -221,11 +226,92 @@ typedef struct stack {
     size_t len, cap;
 } stack;
 
-static void missing_commit(ak_gwalk *w, const git_oid *id, const git_commit *child)
+/* "NAME <40 hex>\n" at *p into *id. */
+static int oid_line(const char **p, const char *end, const char *name, git_oid *id)
+{
+    size_t n = strlen(name);
+    if ((size_t)(end - *p) < n + GIT_OID_HEXSZ + 1 || memcmp(*p, name, n) ||
+        (*p)[n + GIT_OID_HEXSZ] != '\n' || git_oid_fromstrn(id, *p + n, GIT_OID_HEXSZ))
+        return -1;
+    *p += n + GIT_OID_HEXSZ + 1;
+    return 0;
+}
+
+static int digits(const char *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return 1;
+}
+
+/* "NAME ...<EMAIL> SECONDS +HHMM\n", the form git writes (libgit2 accepts it whatever the name
+ * and email); anything else is left to libgit2. */
+static int sig_line(const char **p, const char *end, const char *name)
+{
+    size_t n = strlen(name);
+    const char *s = *p, *eol = memchr(s, '\n', (size_t)(end - s));
+    if (!eol || eol - s < (ptrdiff_t)n + 9 || memcmp(s, name, n)) return -1;
+    const char *tz = eol - 5, *t = tz - 1;
+    if ((*tz != '+' && *tz != '-') || !digits(tz + 1, 4) || tz[-1] != ' ') return -1;
+    while (t > s + n + 2 && t[-1] >= '0' && t[-1] <= '9') t--;
+    if (t == tz - 1 || t[-1] != ' ' || t[-2] != '>' || !memchr(s + n, '<', (size_t)(t - 2 - s - n)))
+        return -1;
+    *p = eol + 1;
+    return 0;
+}
+
+/* Parses a commit as libgit2 does, for the usual form only: tree, parents, one author, committer,
+ * other headers up to the first empty line, then the message (up to a NUL, leading newlines
+ * dropped, as git_commit_message gives it). -1: let libgit2 read it (and judge it). */
+static int parse_commit(const uint8_t *data, size_t len, frame *f, ak_buf *bytes)
+{
+    const char *p = (const char *)data, *end = p + len;
+    git_oid parent;
+    if (oid_line(&p, end, "tree ", &f->tree)) return -1;
+    for (f->nparents = 0; !oid_line(&p, end, "parent ", &parent); f->nparents++)
+        ak_buf_append(bytes, parent.id, GIT_OID_RAWSZ);
+    if (sig_line(&p, end, "author ") || sig_line(&p, end, "committer ")) return -1;
+    const char *blank = memmem(p - 1, (size_t)(end - p + 1), "\n\n", 2);
+    const char *msg = blank ? blank + 2 : end;
+    const char *nul = memchr(msg, 0, (size_t)(end - msg));
+    if (nul) end = nul;
+    while (msg < end && *msg == '\n') msg++;
+    f->msg = bytes->len;
+    ak_buf_append(bytes, msg, (size_t)(end - msg));
+    ak_buf_putc(bytes, '\0');
+    return 0;
+}
+
+/* Reads commit id into f (tree) and the byte stack (parents, message): from the packs when it
+ * is there in the usual form, else through libgit2, which also gives the error. */
+static int read_commit(ak_gwalk *w, const git_oid *id, frame *f)
+{
+    ak_pobj o;
+    f->at = w->cstack.len;
+    if (w->pread && !ak_pread_get(w->pread, id, &o)) {
+        int ok = o.type == GIT_OBJECT_COMMIT && !parse_commit(o.data, o.len, f, &w->cstack);
+        ak_pread_put(w->pread, &o);
+        if (ok) return 0;
+        w->cstack.len = f->at;
+    }
+    git_commit *c;
+    if (git_commit_lookup(&c, w->repo, id)) return -1;
+    f->tree = *git_commit_tree_id(c);
+    f->nparents = git_commit_parentcount(c);
+    for (unsigned i = 0; i < f->nparents; i++)
+        ak_buf_append(&w->cstack, git_commit_parent_id(c, i)->id, GIT_OID_RAWSZ);
+    const char *msg = git_commit_message(c);
+    f->msg = w->cstack.len;
+    ak_buf_append(&w->cstack, msg ? msg : "", msg ? strlen(msg) + 1 : 1);
+    git_commit_free(c);
+    return 0;
+}
+
+static void missing_commit(ak_gwalk *w, const git_oid *id, const git_oid *child)
 {
     char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1] = "";
     git_oid_tostr(hex, sizeof hex, id);
-    if (child) git_oid_tostr(chex, sizeof chex, git_commit_id(child));
+    if (child) git_oid_tostr(chex, sizeof chex, child);
     ak_git_note_error(w->sum, "commit %s%s%s: missing or corrupt: %s", hex,
                       child ? ", parent of " : "", chex, ak_git_errmsg());
 }
@@ -237,32 +323,29 @@ static void add_boundary(ak_gwalk *w, const git_oid *id)
 }
 
 /* Pushes a frame for id unless it was seen, is hidden or cannot be read. */
-static void enter(ak_gwalk *w, stack *st, const git_oid *id, const git_commit *child)
+static void enter(ak_gwalk *w, stack *st, const git_oid *id, const git_oid *child)
 {
     if (w->hidden && ak_oidset_get(w->hidden, id, NULL)) {
         if (ak_oidset_add(&w->commits, id, AK_RANK_NONE)) add_boundary(w, id);
         return;
     }
     if (!ak_oidset_add(&w->commits, id, AK_RANK_NONE)) return;
-    git_commit *c;
-    if (git_commit_lookup(&c, w->repo, id)) return missing_commit(w, id, child);
+    frame f = {.id = *id};
+    if (read_commit(w, id, &f)) return missing_commit(w, id, child);
+    if (ak_oidset_get(&w->shallow, id, NULL)) f.nparents = 0;
     AK_GROW(st->items, st->cap, st->len);
-    frame *f = &st->items[st->len++];
-    f->c = c;
-    f->next = 0;
-    f->nparents = ak_oidset_get(&w->shallow, id, NULL) ? 0 : git_commit_parentcount(c);
+    st->items[st->len++] = f;
 }
 
-static void number(ak_gwalk *w, git_commit *c)
+static void number(ak_gwalk *w, const frame *f)
 {
     uint32_t rank = (uint32_t)w->n_order;
     AK_GROW(w->order, w->cap_order, w->n_order);
-    w->order[w->n_order++] = *git_commit_id(c);
-    ak_oidset_set(&w->commits, git_commit_id(c), rank);
+    w->order[w->n_order++] = f->id;
+    ak_oidset_set(&w->commits, &f->id, rank);
     w->sum->commits++;
-    const char *msg = git_commit_message(c);
-    if (w->scan && msg) ak_gscan_message(w->scan, msg, rank);
-    ak_gwalk_tree(w, git_commit_tree_id(c), "", rank);
+    if (w->scan) ak_gscan_message(w->scan, w->cstack.data + f->msg, rank);
+    ak_gwalk_tree(w, &f->tree, "", rank);
 }
 
 void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
@@ -272,12 +355,14 @@ void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
     while (st.len) {
         frame *f = &st.items[st.len - 1];
         if (f->next < f->nparents) {
-            git_commit *c = f->c; /* enter may move the stack */
-            enter(w, &st, git_commit_parent_id(c, f->next++), c);
+            git_oid parent, child = f->id; /* enter may move the stack */
+            memcpy(parent.id, w->cstack.data + f->at + (size_t)f->next++ * GIT_OID_RAWSZ,
+                   GIT_OID_RAWSZ);
+            enter(w, &st, &parent, &child);
             continue;
         }
-        number(w, f->c);
-        git_commit_free(f->c);
+        number(w, f);
+        w->cstack.len = f->at;
         st.len--;
     }
     free(st.items);
