@@ -211,6 +211,8 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
     if (!rc) {
         ak_gwalk w;
         tag_texts tags = {0};
+        /* An incremental scan (want_blob) wants few blobs: not worth scanning all of them. */
+        if (!opts->want_blob) ak_gscan_prescan(&sc);
         ak_gwalk_init(&w, repo, &sc, opts, sum);
         walk_refs(&w, &tags);
         git_odb *odb;

@@ -84,7 +84,8 @@ typedef struct ak_gworker ak_gworker;
 typedef struct ak_gwant {
     git_oid id;
     uint32_t rank;
-    size_t path; /* offset into ak_gscan.paths */
+    size_t path;  /* offset into ak_gscan.paths */
+    uint32_t num; /* the prescan's number of the blob (ak_packs_number) */
 } ak_gwant;
 
 typedef struct ak_gscan {
@@ -101,10 +102,20 @@ typedef struct ak_gscan {
     ak_buf paths;   /* their paths, NUL-terminated */
     uint8_t *done;  /* done[i]: wants[i] was produced and scanned */
     void *messages; /* the batch of commit messages being filled */
+    /* the prescan (ak_gscan_prescan): every blob of the packs, by its number */
+    uint8_t *pre_state; /* NULL: no prescan; else produced and scanned, or an LFS pointer */
+    uint32_t *pre_size;
+    size_t n_tasks;
+    _Atomic size_t next_task;
 } ak_gscan;
 
 int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
                    const ak_git_opts *opts);
+/* For a scan of the whole history: starts scanning every blob of the packs at once, in pack
+ * order on the workers, before the walk has said which are reachable and where; the walk then
+ * only decides which of them count (and gives their paths and ranks), so it is no longer on the
+ * critical path. Call right after ak_gscan_start. */
+void ak_gscan_prescan(ak_gscan *s);
 /* Queues a blob: scanned with `path` (copied), findings ranked `rank`. The one place where each
  * blob of a walk is decided: a blob in a pack is collected for the pack reader, any other is read
  * through libgit2 at once. */

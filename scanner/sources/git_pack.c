@@ -54,6 +54,9 @@ typedef struct pack {
     uint32_t *base;     /* base ordinal of a delta, AK_PACK_NONE for whole or unresolved */
     uint32_t *kid_at;   /* needed children of ordinal i: kids[kid_at[i] .. kid_at[i + 1]) */
     uint32_t *kids;
+    /* every blob (ak_packs_want_all): wanted numbers are global ordinals, first + ordinal */
+    uint32_t first;
+    uint32_t *pos_ord; /* ordinal by idx position, kept for ak_packs_number */
 } pack;
 
 typedef struct task {
@@ -66,6 +69,7 @@ struct ak_packs {
     size_t n;
     task *tasks;
     size_t n_tasks;
+    int all; /* every blob is wanted */
 };
 
 /* ---------- maps ---------- */
@@ -171,6 +175,8 @@ void ak_packs_open(ak_packs **out, const char *objects_dir)
     free(names);
     ak_buf_free(&dir);
     if (!ps->n) return ak_packs_free(ps);
+    for (size_t i = 1; i < ps->n; i++)
+        ps->packs[i].first = ps->packs[i - 1].first + ps->packs[i - 1].n;
     *out = ps;
 }
 
@@ -183,6 +189,7 @@ static void free_plan(pack *p)
     free(p->base);
     free(p->kid_at);
     free(p->kids);
+    free(p->pos_ord);
 }
 
 void ak_packs_free(ak_packs *ps)
@@ -622,6 +629,23 @@ void ak_pread_put(ak_pread *r, ak_pobj *obj)
 
 /* ---------- the batch: plan ---------- */
 
+void ak_packs_want_all(ak_packs *ps)
+{
+    if (ps) ps->all = 1;
+}
+
+int ak_packs_number(const ak_packs *ps, const git_oid *id, uint32_t *num)
+{
+    for (size_t pi = 0; ps && pi < ps->n; pi++) {
+        const pack *p = &ps->packs[pi];
+        uint32_t pos;
+        if (!p->pos_ord || !idx_find(p, id->id, &pos)) continue;
+        *num = p->first + p->pos_ord[pos];
+        return 1;
+    }
+    return 0;
+}
+
 int ak_packs_want(ak_packs *ps, const git_oid *id, uint32_t want)
 {
     for (size_t pi = 0; ps && pi < ps->n; pi++) {
@@ -661,7 +685,7 @@ static uint32_t *order_entries(pack *p)
     for (uint32_t i = 0; i < p->n; i++) {
         p->off[i] = v[i].off;
         pos_ord[v[i].pos] = i;
-        p->want[i] = p->want_pos[v[i].pos];
+        p->want[i] = p->want_pos ? p->want_pos[v[i].pos] : AK_PACK_NONE;
     }
     free(v);
     free(p->want_pos);
@@ -698,6 +722,43 @@ static uint32_t *read_headers(pack *p, const uint32_t *pos_ord)
         if (h.type == T_REF && idx_find(p, h.base_oid, &pos)) base[i] = pos_ord[pos];
     }
     return base;
+}
+
+/* The object type of ordinal i, a delta's being its chain's root's; 0 if unknown. */
+static uint8_t root_type(const pack *p, const uint32_t *base, uint8_t *memo, uint32_t i)
+{
+    uint32_t o = i;
+    for (unsigned n = 0; !memo[o]; n++) {
+        if (p->type[o] != T_OFS && p->type[o] != T_REF) {
+            memo[o] = p->type[o] ? p->type[o] : 0xff;
+            break;
+        }
+        if (base[o] == AK_PACK_NONE || n == MAX_CHAIN) {
+            memo[o] = 0xff;
+            break;
+        }
+        o = base[o];
+    }
+    uint8_t t = memo[o];
+    for (o = i; !memo[o]; o = base[o]) memo[o] = t; /* the chain walked, for the next entry */
+    return t == 0xff ? 0 : t;
+}
+
+/* Every blob this pack holds and no earlier pack does (an object in two packs is one blob), by
+ * its global number. */
+static void want_every_blob(const ak_packs *ps, pack *p, const uint32_t *base,
+                            const uint32_t *pos_ord)
+{
+    uint8_t *memo = ak_calloc(p->n ? p->n : 1, 1);
+    for (uint32_t pos = 0; pos < p->n; pos++) {
+        uint32_t ord = pos_ord[pos], at;
+        int dup = 0;
+        if (root_type(p, base, memo, ord) != GIT_OBJECT_BLOB) continue;
+        for (const pack *q = ps->packs; q < p && !dup; q++)
+            dup = idx_find(q, p->oids + (size_t)pos * OID_LEN, &at);
+        if (!dup) p->want[ord] = p->first + ord;
+    }
+    free(memo);
 }
 
 /* Marks each wanted entry and its chain of bases as needed. */
@@ -773,10 +834,15 @@ size_t ak_packs_plan(ak_packs *ps)
     size_t cap = 0;
     for (size_t pi = 0; pi < ps->n; pi++) {
         pack *p = &ps->packs[pi];
-        if (!p->want_pos) continue;
+        if (!p->want_pos && !ps->all) continue;
         uint32_t *pos_ord = order_entries(p);
         uint32_t *base = read_headers(p, pos_ord);
-        free(pos_ord);
+        if (ps->all) {
+            want_every_blob(ps, p, base, pos_ord);
+            p->pos_ord = pos_ord;
+        } else {
+            free(pos_ord);
+        }
         uint8_t *need = mark_needed(p, base);
         link_kids(p, base, need);
         p->base = base;
