@@ -137,7 +137,9 @@ typedef struct ak_gwalk {
     ak_oidset commits;       /* commit id -> rank, or AK_RANK_NONE while on the DFS stack */
     const ak_oidset *hidden; /* commits not to enter (a range's base side), or NULL */
     ak_oidset trees, blobs, gitlinks;
-    git_oid *order; /* commit ids by rank */
+    git_oid *order;       /* commit ids by rank */
+    git_oid *roots;       /* their root trees (capacity cap_order) */
+    unsigned tree_errors; /* trees that could not be read */
     size_t n_order, cap_order;
     git_oid *boundary; /* hidden parents met by the walk */
     size_t n_boundary, cap_boundary;

@@ -47,6 +47,7 @@ void ak_gwalk_free(ak_gwalk *w)
     ak_oidset_free(&w->blobs);
     ak_oidset_free(&w->gitlinks);
     free(w->order);
+    free(w->roots);
     free(w->boundary);
     ak_buf_free(&w->path);
     ak_buf_free(&w->cstack);
@@ -54,13 +55,19 @@ void ak_gwalk_free(ak_gwalk *w)
     free(w->ents);
 }
 
-static int excluded(const ak_gwalk *w, int is_dir)
+static int excluding(const ak_gwalk *w)
 {
     const ak_ignore *ex = w->opts->scan.excludes;
-    return ex && ak_ignore_match(ex, ak_buf_cstr(&w->path), is_dir);
+    return ex && ex->len;
 }
 
-static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank);
+static int excluded(const ak_gwalk *w, int is_dir)
+{
+    return excluding(w) && ak_ignore_match(w->opts->scan.excludes, ak_buf_cstr(&w->path), is_dir);
+}
+
+static void visit_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank);
+static void walk_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank);
 
 static void note_gitlink(ak_gwalk *w, const git_oid *id)
 {
@@ -71,22 +78,32 @@ static void note_gitlink(ak_gwalk *w, const git_oid *id)
     w->sum->skipped++;
 }
 
+/* `prev`: the tree at the same path in the first parent, for a tree entry (or NULL). */
 static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_object_t type,
-                        uint32_t rank)
+                        const git_oid *prev, uint32_t rank)
 {
     /* Seen already: nothing to do, whatever the path (a seen tree is skipped, a seen blob is not
-     * queued again), so the path and the exclusions are not even looked at. */
-    if (type == GIT_OBJECT_TREE && ak_oidset_get(&w->trees, id, NULL)) return;
-    if (type == GIT_OBJECT_BLOB && ak_oidset_get(&w->blobs, id, NULL)) return;
+     * queued again), so the path and the exclusions are not even looked at. With no exclusions,
+     * the probe that finds the object new also marks it seen. */
+    int ex = excluding(w);
+    if (type == GIT_OBJECT_TREE &&
+        (ex ? ak_oidset_get(&w->trees, id, NULL) : !ak_oidset_add(&w->trees, id, 0)))
+        return;
+    if (type == GIT_OBJECT_BLOB &&
+        (ex ? ak_oidset_get(&w->blobs, id, NULL) : !ak_oidset_add(&w->blobs, id, rank)))
+        return;
     size_t base = w->path.len;
     if (base) ak_buf_putc(&w->path, '/');
     ak_buf_puts(&w->path, name);
     switch (type) {
     case GIT_OBJECT_TREE:
-        if (!excluded(w, 1)) visit_tree(w, id, rank);
+        if (!ex)
+            walk_tree(w, id, prev, rank);
+        else if (!excluded(w, 1))
+            visit_tree(w, id, prev, rank);
         break;
     case GIT_OBJECT_BLOB:
-        if (excluded(w, 0) || !ak_oidset_add(&w->blobs, id, rank)) break;
+        if (ex && (excluded(w, 0) || !ak_oidset_add(&w->blobs, id, rank))) break;
         if (w->scan) ak_gscan_blob(w->scan, id, ak_buf_cstr(&w->path), rank);
         break;
     case GIT_OBJECT_COMMIT:
@@ -102,8 +119,10 @@ static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_ob
 /* ---------- raw trees (from the pack reader) ---------- */
 
 typedef struct raw_entry {
+    const uint8_t *start; /* the whole entry: start[0 .. len) */
     const char *name;
     const uint8_t *id; /* GIT_OID_RAWSZ bytes, in the tree's buffer */
+    size_t len;
     git_object_t type;
 } raw_entry;
 
@@ -122,8 +141,10 @@ static int raw_next(const uint8_t **at, const uint8_t *end, raw_entry *e)
     p++;
     const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
     if (!nul || nul == p || nul - p > 0xffff || end - nul - 1 < GIT_OID_RAWSZ) return -1;
+    e->start = *at;
     e->name = (const char *)p;
     e->id = nul + 1;
+    e->len = (size_t)(nul + 1 + GIT_OID_RAWSZ - *at);
     unsigned fmt = mode & 0170000;
     e->type = fmt == 0160000   ? GIT_OBJECT_COMMIT
               : fmt == 0040000 ? GIT_OBJECT_TREE
@@ -163,33 +184,117 @@ static void prefetch_seen(const ak_gwalk *w, const raw_entry *e)
 
 #define PREFETCH_AHEAD 8
 
-/* 1 when the pack reader produced the tree and it was walked; 0: libgit2's turn. */
-static int visit_packed(ak_gwalk *w, const git_oid *id, uint32_t rank)
+/* Git's order of tree entries: by name, a tree's name compared as if it ended with '/'. */
+static int entry_order(const raw_entry *a, const raw_entry *b)
 {
-    ak_pobj o;
-    size_t first = 0;
-    if (!w->pread || ak_pread_get(w->pread, id, &o)) return 0;
-    int ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data, o.len, &first);
-    for (size_t i = first, end = ok ? w->n_ents : first; i < end; i++) {
-        const raw_entry *ents = w->ents; /* the stack grows under nested trees */
-        if (i + PREFETCH_AHEAD < end) prefetch_seen(w, &ents[i + PREFETCH_AHEAD]);
-        raw_entry e = ents[i];
-        git_oid eid;
-        memcpy(eid.id, e.id, GIT_OID_RAWSZ);
-        visit_entry(w, e.name, &eid, e.type, rank);
+    size_t la = (size_t)(a->id - 1 - (const uint8_t *)a->name);
+    size_t lb = (size_t)(b->id - 1 - (const uint8_t *)b->name);
+    int c = memcmp(a->name, b->name, la < lb ? la : lb);
+    if (c || la == lb) return c;
+    unsigned ca = la < lb ? (a->type == GIT_OBJECT_TREE ? '/' : 0) : (uint8_t)a->name[lb];
+    unsigned cb = lb < la ? (b->type == GIT_OBJECT_TREE ? '/' : 0) : (uint8_t)b->name[la];
+    return (ca > cb) - (ca < cb);
+}
+
+/* Whether the entries of the previous version of a tree may stand for "seen": only when every
+ * entry of every tree walked so far was followed (no exclusions, which depend on the path, and
+ * no tree that could not be read). */
+static int bases_usable(const ak_gwalk *w)
+{
+    return !excluding(w) && !w->tree_errors;
+}
+
+/* The base tree, pinned in *b, when it may be used; else 0. */
+static int get_base(ak_gwalk *w, const git_oid *base, ak_pobj *b)
+{
+    if (!base || !bases_usable(w) || ak_pread_get(w->pread, base, b)) return 0;
+    if (b->type == GIT_OBJECT_TREE) return 1;
+    ak_pread_put(w->pread, b);
+    return 0;
+}
+
+/* The length of the longest run of whole entries at the start of tree a that are byte for byte
+ * those of tree b, a valid tree (its entries end at each NUL + the id). */
+static size_t same_entries(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen, same = 0, at = 0;
+    uint64_t x, y;
+    for (; same + 8 <= n; same += 8) {
+        memcpy(&x, a + same, 8);
+        memcpy(&y, b + same, 8);
+        if (x != y) break;
     }
-    if (ok) w->n_ents = first;
+    while (same < n && a[same] == b[same]) same++;
+    for (const uint8_t *nul; (nul = memchr(b + at, 0, blen - at));) {
+        size_t next = (size_t)(nul - b) + 1 + GIT_OID_RAWSZ;
+        if (next > same) break;
+        at = next;
+    }
+    return at;
+}
+
+/* Whether the rest of the tree from entry e on is the rest of the base from entry old on. */
+static int same_rest(const ak_pobj *o, const raw_entry *e, const ak_pobj *b, const raw_entry *old)
+{
+    size_t n = (size_t)(o->data + o->len - e->start);
+    return n == (size_t)(b->data + b->len - old->start) && !memcmp(e->start, old->start, n);
+}
+
+/* 1 when the pack reader produced the tree and it was walked; 0: libgit2's turn.
+ *
+ * `base` is the tree at the same path in the first parent, walked already. An entry equal byte
+ * for byte to one of the base is an object seen already and is skipped without a probe of the
+ * seen-sets: that is most of a new tree. The equal entries at the start are found with one
+ * comparison of the two buffers and not even parsed (the base is a valid tree, and so is that
+ * part of this one); from the first difference on, both are parsed and merged in git's order of
+ * entries, until the rest of both is equal again. */
+static int visit_packed(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
+{
+    ak_pobj o, b = {0};
+    size_t first = 0, skip = 0, bfirst = w->n_ents, bend = bfirst;
+    if (!w->pread || ak_pread_get(w->pread, id, &o)) return 0;
+    if (o.type == GIT_OBJECT_TREE && get_base(w, base, &b)) {
+        size_t same = same_entries(o.data, o.len, b.data, b.len);
+        if (!raw_parse(w, b.data + same, b.len - same, &bfirst)) {
+            skip = same;
+            bend = w->n_ents;
+        }
+    }
+    int ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data + skip, o.len - skip, &first);
+    size_t end = ok ? w->n_ents : first, j = bfirst;
+    for (size_t i = first, differed = 0; i < end; i++) {
+        const raw_entry *ents = w->ents; /* the stack grows under nested trees */
+        raw_entry e = ents[i];
+        const raw_entry *old = NULL;
+        while (j < bend && entry_order(&ents[j], &e) < 0) j++;
+        if (j < bend && !entry_order(&ents[j], &e)) old = &ents[j++];
+        if (old && old->len == e.len && !memcmp(old->start, e.start, e.len)) {
+            if (differed && same_rest(&o, &e, &b, old)) break;
+            differed = 0;
+            continue;
+        }
+        differed = 1;
+        if (bend == bfirst && i + PREFETCH_AHEAD < end) prefetch_seen(w, &ents[i + PREFETCH_AHEAD]);
+        git_oid eid, oid;
+        memcpy(eid.id, e.id, GIT_OID_RAWSZ);
+        if (old && old->type == GIT_OBJECT_TREE) memcpy(oid.id, old->id, GIT_OID_RAWSZ);
+        visit_entry(w, e.name, &eid, e.type, old && old->type == GIT_OBJECT_TREE ? &oid : NULL,
+                    rank);
+    }
+    w->n_ents = bfirst;
+    ak_pread_put(w->pread, &b);
     ak_pread_put(w->pread, &o);
     return ok;
 }
 
-static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank)
+/* Walks a tree already marked seen. */
+static void walk_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
 {
-    if (!ak_oidset_add(&w->trees, id, 0)) return;
-    if (visit_packed(w, id, rank)) return;
+    if (visit_packed(w, id, base, rank)) return;
     git_tree *t;
     if (git_tree_lookup(&t, w->repo, id)) {
         char hex[GIT_OID_HEXSZ + 1];
+        w->tree_errors++;
         ak_git_note_error(w->sum, "tree %s (%s/): missing or corrupt: %s",
                           git_oid_tostr(hex, sizeof hex, id), ak_buf_cstr(&w->path),
                           ak_git_errmsg());
@@ -198,16 +303,22 @@ static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank)
     size_t n = git_tree_entrycount(t);
     for (size_t i = 0; i < n; i++) {
         const git_tree_entry *e = git_tree_entry_byindex(t, i);
-        visit_entry(w, git_tree_entry_name(e), git_tree_entry_id(e), git_tree_entry_type(e), rank);
+        visit_entry(w, git_tree_entry_name(e), git_tree_entry_id(e), git_tree_entry_type(e), NULL,
+                    rank);
     }
     git_tree_free(t);
+}
+
+static void visit_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
+{
+    if (ak_oidset_add(&w->trees, id, 0)) walk_tree(w, id, base, rank);
 }
 
 void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_t rank)
 {
     ak_buf_reset(&w->path);
     ak_buf_puts(&w->path, prefix);
-    visit_tree(w, tree, rank);
+    visit_tree(w, tree, NULL, rank);
 }
 
 /* ---------- commits ---------- */
@@ -337,15 +448,33 @@ static void enter(ak_gwalk *w, stack *st, const git_oid *id, const git_oid *chil
     st->items[st->len++] = f;
 }
 
+/* The root tree of the first parent, when that parent was walked (it was, unless it is missing,
+ * hidden or behind a shallow boundary). */
+static const git_oid *first_parent_tree(const ak_gwalk *w, const frame *f)
+{
+    git_oid parent;
+    uint32_t r;
+    if (f->msg - f->at < GIT_OID_RAWSZ) return NULL;
+    memcpy(parent.id, w->cstack.data + f->at, GIT_OID_RAWSZ);
+    if (!ak_oidset_get(&w->commits, &parent, &r) || r >= w->n_order) return NULL;
+    return &w->roots[r];
+}
+
 static void number(ak_gwalk *w, const frame *f)
 {
     uint32_t rank = (uint32_t)w->n_order;
+    const git_oid *base = first_parent_tree(w, f);
+    git_oid base_id;
+    if (base) base_id = *base; /* roots may move as it grows */
     AK_GROW(w->order, w->cap_order, w->n_order);
+    w->roots = ak_realloc(w->roots, w->cap_order * sizeof *w->roots);
+    w->roots[w->n_order] = f->tree;
     w->order[w->n_order++] = f->id;
     ak_oidset_set(&w->commits, &f->id, rank);
     w->sum->commits++;
     if (w->scan) ak_gscan_message(w->scan, w->cstack.data + f->msg, rank);
-    ak_gwalk_tree(w, &f->tree, "", rank);
+    ak_buf_reset(&w->path);
+    visit_tree(w, &f->tree, base ? &base_id : NULL, rank);
 }
 
 void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
