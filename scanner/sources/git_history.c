@@ -11,6 +11,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <malloc.h>
 #include <string.h>
 
 typedef struct names {
@@ -77,6 +78,9 @@ static void walk_target(ak_gwalk *w, const char *name, const git_oid *id, tag_te
 {
     git_object *obj = NULL;
     char hex[GIT_OID_HEXSZ + 1];
+    /* Most refs of a large repository (tags, pull requests) point at commits walked already:
+     * nothing to read. */
+    if (ak_oidset_get(&w->commits, id, NULL)) return;
     git_oid_tostr(hex, sizeof hex, id);
     if (git_object_lookup(&obj, w->repo, id, GIT_OBJECT_ANY))
         return ak_git_note_error(w->sum, "%s -> %s: missing or corrupt: %s", name, hex,
@@ -196,6 +200,11 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
                         ak_findings *out, ak_scan_summary *sum)
 {
     ak_git_init();
+    /* Gigabytes of objects pass through buffers of up to a few MiB: keep them in the heap rather
+     * than mapping (and having the kernel zero) fresh pages for each, and do not hand freed
+     * memory back only to fault it in again. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     git_repository *repo = NULL;
     ak_buf err = AK_BUF_INIT;
     int rc = ak_git_open(&repo, repo_path, &err);

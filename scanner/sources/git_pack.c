@@ -214,10 +214,53 @@ size_t ak_packs_count(const ak_packs *ps)
 
 /* ---------- the index ---------- */
 
+/* Bytes 1-8 of an id as a number: ids are uniformly random, so within a fan-out bucket (same
+ * first byte) an id's place is about proportional to it. */
+static uint64_t key8(const uint8_t *oid)
+{
+    return be64(oid + 1);
+}
+
+/* One interpolation guess (within a fan-out bucket, bytes 1-8 of uniformly random ids are
+ * uniform: the guess lands next to the id, one cache miss where a binary search over a large
+ * index has several), then a binary search over the side it leaves, narrowed by doubling steps
+ * from the guess, so a skewed table costs no more than before. */
 static int idx_find(const pack *p, const uint8_t *oid, uint32_t *pos)
 {
     uint32_t lo = oid[0] ? be32(p->fanout + 4 * (oid[0] - 1)) : 0;
     uint32_t hi = be32(p->fanout + 4 * oid[0]);
+    if (hi - lo > 16) {
+        uint32_t g = lo + (uint32_t)((double)key8(oid) * 0x1p-64 * (double)(hi - lo));
+        g = g < hi ? g : hi - 1;
+        int c = memcmp(p->oids + (size_t)g * OID_LEN, oid, OID_LEN);
+        if (!c) {
+            *pos = g;
+            return 1;
+        }
+        for (uint32_t step = 8;; step *= 2) { /* the id is above g (c < 0) or below it */
+            uint32_t probe =
+                c < 0 ? (hi - g > step ? g + step : hi) : (g - lo > step ? g - step : lo);
+            if (probe == hi || probe == lo) {
+                if (c < 0)
+                    lo = g + 1;
+                else
+                    hi = g;
+                break;
+            }
+            int d = memcmp(p->oids + (size_t)probe * OID_LEN, oid, OID_LEN);
+            if ((c < 0) != (d < 0) || !d) {
+                if (c < 0) {
+                    lo = g + 1;
+                    hi = probe + 1;
+                } else {
+                    lo = probe;
+                    hi = g;
+                }
+                break;
+            }
+            g = probe;
+        }
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         int c = memcmp(p->oids + (size_t)mid * OID_LEN, oid, OID_LEN);
@@ -431,7 +474,8 @@ typedef struct centry {
     struct centry *prev, *next, *hnext;
 } centry;
 
-#define BUCKETS 8192
+#define BUCKET_BITS 16 /* chains of about one entry for 64 MiB of small objects (commits) */
+#define BUCKETS ((size_t)1 << BUCKET_BITS)
 
 struct ak_pread {
     const ak_packs *ps;
@@ -445,7 +489,7 @@ struct ak_pread {
 
 static size_t bucket_of(uint64_t key)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 51) & (BUCKETS - 1);
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - BUCKET_BITS));
 }
 
 static void lru_unlink(ak_pread *r, centry *e)

@@ -19,18 +19,23 @@
 
 /* An all-zero id marks an empty slot (the null id itself, which no object has but a damaged tree
  * may name, is kept apart), so a probe reads one 24-byte slot: no separate "used" array. */
+static int same(const git_oid *a, const git_oid *b)
+{
+    uint64_t a0, b0, a1, b1;
+    uint32_t a2, b2;
+    memcpy(&a0, a->id, 8);
+    memcpy(&b0, b->id, 8);
+    memcpy(&a1, a->id + 8, 8);
+    memcpy(&b1, b->id + 8, 8);
+    memcpy(&a2, a->id + 16, 4);
+    memcpy(&b2, b->id + 16, 4);
+    return a0 == b0 && a1 == b1 && a2 == b2;
+}
+
 static int is_zero(const git_oid *id)
 {
     static const git_oid zero;
-    return !memcmp(id->id, zero.id, GIT_OID_RAWSZ);
-}
-
-static int same(const git_oid *a, const git_oid *b)
-{
-    uint64_t a0, b0;
-    memcpy(&a0, a->id, 8);
-    memcpy(&b0, b->id, 8);
-    return a0 == b0 && !memcmp(a->id + 8, b->id + 8, GIT_OID_RAWSZ - 8);
+    return same(id, &zero);
 }
 
 static ak_oidslot *find_slot(const ak_oidset *s, const git_oid *id)
