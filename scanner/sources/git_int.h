@@ -22,6 +22,7 @@
 #include "util/pool.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <string.h>
 
 #define AK_RANK_NONE UINT32_MAX
@@ -107,6 +108,8 @@ typedef struct ak_gscan {
     uint32_t *pre_size;
     size_t n_tasks;
     _Atomic size_t next_task;
+    pthread_mutex_t plan_lock; /* the first prescan thread plans; the others wait */
+    int planned;
 } ak_gscan;
 
 int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,

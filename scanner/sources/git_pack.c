@@ -54,9 +54,8 @@ typedef struct pack {
     uint32_t *base;     /* base ordinal of a delta, AK_PACK_NONE for whole or unresolved */
     uint32_t *kid_at;   /* needed children of ordinal i: kids[kid_at[i] .. kid_at[i + 1]) */
     uint32_t *kids;
-    /* every blob (ak_packs_want_all): wanted numbers are global ordinals, first + ordinal */
+    /* every blob (ak_packs_want_all): wanted numbers are first + the blob's idx position */
     uint32_t first;
-    uint32_t *pos_ord; /* ordinal by idx position, kept for ak_packs_number */
 } pack;
 
 typedef struct task {
@@ -189,7 +188,6 @@ static void free_plan(pack *p)
     free(p->base);
     free(p->kid_at);
     free(p->kids);
-    free(p->pos_ord);
 }
 
 void ak_packs_free(ak_packs *ps)
@@ -683,8 +681,8 @@ int ak_packs_number(const ak_packs *ps, const git_oid *id, uint32_t *num)
     for (size_t pi = 0; ps && pi < ps->n; pi++) {
         const pack *p = &ps->packs[pi];
         uint32_t pos;
-        if (!p->pos_ord || !idx_find(p, id->id, &pos)) continue;
-        *num = p->first + p->pos_ord[pos];
+        if (!idx_find(p, id->id, &pos)) continue;
+        *num = p->first + pos;
         return 1;
     }
     return 0;
@@ -800,7 +798,7 @@ static void want_every_blob(const ak_packs *ps, pack *p, const uint32_t *base,
         if (root_type(p, base, memo, ord) != GIT_OBJECT_BLOB) continue;
         for (const pack *q = ps->packs; q < p && !dup; q++)
             dup = idx_find(q, p->oids + (size_t)pos * OID_LEN, &at);
-        if (!dup) p->want[ord] = p->first + ord;
+        if (!dup) p->want[ord] = p->first + pos;
     }
     free(memo);
 }
@@ -881,12 +879,8 @@ size_t ak_packs_plan(ak_packs *ps)
         if (!p->want_pos && !ps->all) continue;
         uint32_t *pos_ord = order_entries(p);
         uint32_t *base = read_headers(p, pos_ord);
-        if (ps->all) {
-            want_every_blob(ps, p, base, pos_ord);
-            p->pos_ord = pos_ord;
-        } else {
-            free(pos_ord);
-        }
+        if (ps->all) want_every_blob(ps, p, base, pos_ord);
+        free(pos_ord);
         uint8_t *need = mark_needed(p, base);
         link_kids(p, base, need);
         p->base = base;

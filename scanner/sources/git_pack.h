@@ -68,7 +68,8 @@ int ak_packs_want(ak_packs *ps, const git_oid *id, uint32_t want);
  * below ak_packs_count): for a scan of everything, planned before anyone knows what is reachable.
  */
 void ak_packs_want_all(ak_packs *ps);
-/* After a plan that wanted all: 1 and the number of the blob id (if a pack holds it), else 0. */
+/* 1 and the number ak_packs_want_all gives the blob id (if a pack holds it), else 0. Needs no
+ * plan: safe on one thread while another runs ak_packs_plan. */
 int ak_packs_number(const ak_packs *ps, const git_oid *id, uint32_t *num);
 /* Reads every entry header and groups the wanted blobs into tasks, largest first. Returns the
  * number of tasks. */

@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -141,9 +142,15 @@ static void run_task(ak_gscan *s, ak_gworker *w, unsigned index, size_t task)
     ak_packs_run(s->packs, task, w->pwork, emit_blob, s, index);
 }
 
-/* The prescan's tasks, taken one at a time by whichever thread is free. */
+/* The prescan's tasks, taken one at a time by whichever thread is free. The first thread here
+ * makes the plan (reading every entry header of the packs) while the walk goes on; the others
+ * wait for it. */
 static void run_prescan(ak_gscan *s, unsigned index)
 {
+    pthread_mutex_lock(&s->plan_lock);
+    if (!s->planned) s->n_tasks = ak_packs_plan(s->packs);
+    s->planned = 1;
+    pthread_mutex_unlock(&s->plan_lock);
     for (size_t t; (t = atomic_fetch_add(&s->next_task, 1)) < s->n_tasks;)
         run_task(s, &s->workers[index], index, t);
 }
@@ -227,7 +234,7 @@ void ak_gscan_prescan(ak_gscan *s)
 {
     if (!s->packs) return;
     ak_packs_want_all(s->packs);
-    s->n_tasks = ak_packs_plan(s->packs);
+    pthread_mutex_init(&s->plan_lock, NULL);
     size_t n = ak_packs_count(s->packs);
     s->pre_state = ak_calloc(n ? n : 1, 1);
     s->pre_size = ak_calloc(n ? n : 1, sizeof *s->pre_size);
@@ -381,6 +388,7 @@ int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_sum
     s->packs = NULL;
     free(s->wants);
     free(s->done);
+    if (s->pre_state) pthread_mutex_destroy(&s->plan_lock);
     free(s->pre_state);
     free(s->pre_size);
     ak_buf_free(&s->paths);
