@@ -159,7 +159,13 @@ int ak_git_open(git_repository **out, const char *path, ak_buf *err)
 {
     const char *p = path ? path : ".";
     if (git_repository_open_ext(out, p, 0, NULL)) {
-        ak_buf_printf(err, "%s: not a git repository: %s", p, ak_git_errmsg());
+        const char *msg = ak_git_errmsg();
+        /* libgit2 1.5 reads SHA-1 repositories only, and says so only as an unknown extension */
+        if (strstr(msg, "objectformat"))
+            ak_buf_printf(err, "%s: a SHA-256 repository, which akhound cannot read yet (%s)", p,
+                          msg);
+        else
+            ak_buf_printf(err, "%s: not a git repository: %s", p, msg);
         return -1;
     }
     if (add_env_objects(*out, err)) {
