@@ -7,12 +7,14 @@
 
 #include "sources/git_int.h"
 
+/* Ids spread like real ones in their first bytes (the set's hash), some sharing them (so probes
+ * run on past taken slots), with the number itself further on. */
 static git_oid id_of(uint32_t i)
 {
     git_oid id;
+    uint32_t h = (i / 2) * 2654435761u;
     memset(&id, 0, sizeof id);
-    /* the first bytes are the hash: make neighbours collide in their low bits too */
-    id.id[0] = (uint8_t)(i & 7);
+    memcpy(id.id, &h, sizeof h);
     memcpy(id.id + 8, &i, sizeof i);
     return id;
 }
