@@ -155,17 +155,42 @@ static int add_env_objects(git_repository *repo, ak_buf *err)
     return 0;
 }
 
+/* The object format named by the configuration of the repository at path, or 0 when it names
+ * none (SHA-1). libgit2 1.5 reads SHA-1 repositories only, reports any other as an unknown
+ * extension, and leaks on that error path: so the format is read before opening. */
+static int object_format(const char *path, ak_buf *fmt)
+{
+    git_buf dir = {0}, val = {0};
+    git_config *cfg = NULL;
+    ak_buf file = AK_BUF_INIT;
+    int found = 0;
+    if (!git_repository_discover(&dir, path, 0, NULL)) {
+        ak_buf_printf(&file, "%sconfig", dir.ptr);
+        found = !git_config_open_ondisk(&cfg, file.data) &&
+                !git_config_get_string_buf(&val, cfg, "extensions.objectformat");
+    }
+    if (found) ak_buf_puts(fmt, val.ptr);
+    git_config_free(cfg);
+    git_buf_dispose(&val);
+    git_buf_dispose(&dir);
+    ak_buf_free(&file);
+    return found;
+}
+
 int ak_git_open(git_repository **out, const char *path, ak_buf *err)
 {
     const char *p = path ? path : ".";
+    ak_buf fmt = AK_BUF_INIT;
+    int other = object_format(p, &fmt) && strcmp(ak_buf_cstr(&fmt), "sha1");
+    if (other)
+        ak_buf_printf(err,
+                      "%s: a %s repository (extensions.objectformat), which akhound cannot read "
+                      "yet: only SHA-1 repositories are supported",
+                      p, ak_buf_cstr(&fmt));
+    ak_buf_free(&fmt);
+    if (other) return -1;
     if (git_repository_open_ext(out, p, 0, NULL)) {
-        const char *msg = ak_git_errmsg();
-        /* libgit2 1.5 reads SHA-1 repositories only, and says so only as an unknown extension */
-        if (strstr(msg, "objectformat"))
-            ak_buf_printf(err, "%s: a SHA-256 repository, which akhound cannot read yet (%s)", p,
-                          msg);
-        else
-            ak_buf_printf(err, "%s: not a git repository: %s", p, msg);
+        ak_buf_printf(err, "%s: not a git repository: %s", p, ak_git_errmsg());
         return -1;
     }
     if (add_env_objects(*out, err)) {

@@ -114,6 +114,6 @@ run scan --git "$TMP/nowhere"; expect_rc 2
 # a SHA-256 repository: refused, saying why
 if git init -q --object-format=sha256 "$TMP/sha256" 2>/dev/null; then
   run scan --git "$TMP/sha256"; expect_rc 2
-  grep -q "SHA-256 repository" <<<"$ERR" || fail "no reason given for a SHA-256 repository: $ERR"
+  grep -q "a sha256 repository" <<<"$ERR" || fail "no reason given for a SHA-256 repository: $ERR"
 fi
 echo ok
