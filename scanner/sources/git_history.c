@@ -11,6 +11,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <malloc.h>
 #include <string.h>
 
 typedef struct names {
@@ -77,6 +78,9 @@ static void walk_target(ak_gwalk *w, const char *name, const git_oid *id, tag_te
 {
     git_object *obj = NULL;
     char hex[GIT_OID_HEXSZ + 1];
+    /* Most refs of a large repository (tags, pull requests) point at commits walked already:
+     * nothing to read. */
+    if (ak_oidset_get(&w->commits, id, NULL)) return;
     git_oid_tostr(hex, sizeof hex, id);
     if (git_object_lookup(&obj, w->repo, id, GIT_OBJECT_ANY))
         return ak_git_note_error(w->sum, "%s -> %s: missing or corrupt: %s", name, hex,
@@ -243,7 +247,8 @@ static void hide_known(git_repository *repo, const ak_git_opts *o, ak_oidset *hi
         if (!ak_oidset_get(&fresh, &tips.items[i], NULL)) ak_oidset_add(hidden, &tips.items[i], 0);
     for (size_t i = 0; i < fresh.cap; i++) {
         git_commit *c;
-        if (!fresh.used[i] || git_commit_lookup(&c, repo, &fresh.keys[i])) continue;
+        const git_oid *id = &fresh.slots[i].id; /* an empty slot is all zero */
+        if (git_oid_is_zero(id) || git_commit_lookup(&c, repo, id)) continue;
         for (unsigned p = 0; p < git_commit_parentcount(c); p++) {
             const git_oid *pid = git_commit_parent_id(c, p);
             if (!ak_oidset_get(&fresh, pid, NULL)) ak_oidset_add(hidden, pid, 0);
@@ -269,6 +274,11 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
                         ak_findings *out, ak_scan_summary *sum)
 {
     ak_git_init();
+    /* Gigabytes of objects pass through buffers of up to a few MiB: keep them in the heap rather
+     * than mapping (and having the kernel zero) fresh pages for each, and do not hand freed
+     * memory back only to fault it in again. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     git_repository *repo = NULL;
     ak_buf err = AK_BUF_INIT;
     int rc = ak_git_open(&repo, repo_path, &err);
@@ -284,6 +294,8 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
     if (!rc) {
         ak_gwalk w;
         tag_texts tags = {0};
+        /* An incremental scan (want_blob) wants few blobs: not worth scanning all of them. */
+        if (!opts->want_blob) ak_gscan_prescan(&sc);
         ak_gwalk_init(&w, repo, &sc, opts, sum);
         ak_oidset hidden = {0};
         if (opts->n_hide) {

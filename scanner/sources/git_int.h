@@ -1,9 +1,9 @@
 /*
  * Internals shared by the git sources (git_*.c). Three pieces:
  *
- *   ak_oidset   an open-addressing hash map from object id to a 32-bit value: the seen-sets of
- *               commits, trees and blobs. Object ids are already uniformly random, so their first
- *               bytes are the hash; a probe touches one contiguous slot.
+ *   ak_oidset   a flat open-addressing hash map from object id to a 32-bit value: the seen-sets
+ *               of commits, trees and blobs. Object ids are already uniformly random, so their
+ *               first bytes are the hash; a probe reads one 24-byte slot (id and value together).
  *   ak_gwalk    the walk: commits in topological order (parents first), each commit's tree read
  *               once per distinct tree, each new blob handed to the scan pool with the rank (index
  *               in that order) of the first commit that holds it.
@@ -22,16 +22,33 @@
 #include "util/pool.h"
 
 #include <git2.h>
+#include <pthread.h>
+#include <string.h>
 
 #define AK_RANK_NONE UINT32_MAX
 
+typedef struct ak_oidslot {
+    git_oid id; /* all zero: empty */
+    uint32_t val;
+} ak_oidslot;
+
 typedef struct ak_oidset {
-    git_oid *keys;
-    uint32_t *vals;
-    uint8_t *used;
+    ak_oidslot *slots;
     size_t cap, len;
+    int has_zero; /* the null id, which cannot have a slot of its own */
+    uint32_t zero_val;
 } ak_oidset;
 
+/* The slot where a probe for id starts (the id's first bytes are its hash). */
+static inline size_t ak_oidset_slot(const ak_oidset *s, const git_oid *id)
+{
+    uint64_t h;
+    memcpy(&h, id->id, sizeof h);
+    return (size_t)h & (s->cap - 1);
+}
+
+/* Makes room for n ids in all without growing again (sized up front from the packs' counts). */
+void ak_oidset_reserve(ak_oidset *s, size_t n);
 /* 1 and *val set when present, else 0. */
 int ak_oidset_get(const ak_oidset *s, const git_oid *id, uint32_t *val);
 /* Inserts id -> val; returns 1 when id was new, 0 when it was present (its value is kept). */
@@ -68,7 +85,8 @@ typedef struct ak_gworker ak_gworker;
 typedef struct ak_gwant {
     git_oid id;
     uint32_t rank;
-    size_t path; /* offset into ak_gscan.paths */
+    size_t path;  /* offset into ak_gscan.paths */
+    uint32_t num; /* the prescan's number of the blob (ak_packs_number) */
 } ak_gwant;
 
 typedef struct ak_gscan {
@@ -85,10 +103,22 @@ typedef struct ak_gscan {
     ak_buf paths;   /* their paths, NUL-terminated */
     uint8_t *done;  /* done[i]: wants[i] was produced and scanned */
     void *messages; /* the batch of commit messages being filled */
+    /* the prescan (ak_gscan_prescan): every blob of the packs, by its number */
+    uint8_t *pre_state; /* NULL: no prescan; else produced and scanned, or an LFS pointer */
+    uint32_t *pre_size;
+    size_t n_tasks;
+    _Atomic size_t next_task;
+    pthread_mutex_t plan_lock; /* the first prescan thread plans; the others wait */
+    int planned;
 } ak_gscan;
 
 int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
                    const ak_git_opts *opts);
+/* For a scan of the whole history: starts scanning every blob of the packs at once, in pack
+ * order on the workers, before the walk has said which are reachable and where; the walk then
+ * only decides which of them count (and gives their paths and ranks), so it is no longer on the
+ * critical path. Call right after ak_gscan_start. */
+void ak_gscan_prescan(ak_gscan *s);
 /* Queues a blob: scanned with `path` (copied), findings ranked `rank`. The one place where each
  * blob of a walk is decided: a blob in a pack is collected for the pack reader, any other is read
  * through libgit2 at once. */
@@ -110,11 +140,14 @@ typedef struct ak_gwalk {
     ak_oidset commits;       /* commit id -> rank, or AK_RANK_NONE while on the DFS stack */
     const ak_oidset *hidden; /* commits not to enter (a range's base side), or NULL */
     ak_oidset trees, blobs, gitlinks;
-    git_oid *order; /* commit ids by rank */
+    git_oid *order;       /* commit ids by rank */
+    git_oid *roots;       /* their root trees (capacity cap_order) */
+    unsigned tree_errors; /* trees that could not be read */
     size_t n_order, cap_order;
     git_oid *boundary; /* hidden parents met by the walk */
     size_t n_boundary, cap_boundary;
     ak_buf path;
+    ak_buf cstack;   /* parents and messages of the commits on the DFS stack (git_walk.c) */
     ak_pread *pread; /* trees from the packs (the scan's), NULL: through libgit2 only */
     void *ents;      /* the entries of the raw trees being walked, a stack (git_walk.c) */
     size_t n_ents, cap_ents;

@@ -54,6 +54,8 @@ typedef struct pack {
     uint32_t *base;     /* base ordinal of a delta, AK_PACK_NONE for whole or unresolved */
     uint32_t *kid_at;   /* needed children of ordinal i: kids[kid_at[i] .. kid_at[i + 1]) */
     uint32_t *kids;
+    /* every blob (ak_packs_want_all): wanted numbers are first + the blob's idx position */
+    uint32_t first;
 } pack;
 
 typedef struct task {
@@ -66,6 +68,7 @@ struct ak_packs {
     size_t n;
     task *tasks;
     size_t n_tasks;
+    int all; /* every blob is wanted */
 };
 
 /* ---------- maps ---------- */
@@ -171,6 +174,8 @@ void ak_packs_open(ak_packs **out, const char *objects_dir)
     free(names);
     ak_buf_free(&dir);
     if (!ps->n) return ak_packs_free(ps);
+    for (size_t i = 1; i < ps->n; i++)
+        ps->packs[i].first = ps->packs[i - 1].first + ps->packs[i - 1].n;
     *out = ps;
 }
 
@@ -198,12 +203,62 @@ void ak_packs_free(ak_packs *ps)
     free(ps);
 }
 
+size_t ak_packs_count(const ak_packs *ps)
+{
+    size_t n = 0;
+    for (size_t i = 0; ps && i < ps->n; i++) n += ps->packs[i].n;
+    return n;
+}
+
 /* ---------- the index ---------- */
 
+/* Bytes 1-8 of an id as a number: ids are uniformly random, so within a fan-out bucket (same
+ * first byte) an id's place is about proportional to it. */
+static uint64_t key8(const uint8_t *oid)
+{
+    return be64(oid + 1);
+}
+
+/* One interpolation guess (within a fan-out bucket, bytes 1-8 of uniformly random ids are
+ * uniform: the guess lands next to the id, one cache miss where a binary search over a large
+ * index has several), then a binary search over the side it leaves, narrowed by doubling steps
+ * from the guess, so a skewed table costs no more than before. */
 static int idx_find(const pack *p, const uint8_t *oid, uint32_t *pos)
 {
     uint32_t lo = oid[0] ? be32(p->fanout + 4 * (oid[0] - 1)) : 0;
     uint32_t hi = be32(p->fanout + 4 * oid[0]);
+    if (hi - lo > 16) {
+        uint32_t g = lo + (uint32_t)((double)key8(oid) * 0x1p-64 * (double)(hi - lo));
+        g = g < hi ? g : hi - 1;
+        int c = memcmp(p->oids + (size_t)g * OID_LEN, oid, OID_LEN);
+        if (!c) {
+            *pos = g;
+            return 1;
+        }
+        for (uint32_t step = 8;; step *= 2) { /* the id is above g (c < 0) or below it */
+            uint32_t probe =
+                c < 0 ? (hi - g > step ? g + step : hi) : (g - lo > step ? g - step : lo);
+            if (probe == hi || probe == lo) {
+                if (c < 0)
+                    lo = g + 1;
+                else
+                    hi = g;
+                break;
+            }
+            int d = memcmp(p->oids + (size_t)probe * OID_LEN, oid, OID_LEN);
+            if ((c < 0) != (d < 0) || !d) {
+                if (c < 0) {
+                    lo = g + 1;
+                    hi = probe + 1;
+                } else {
+                    lo = probe;
+                    hi = g;
+                }
+                break;
+            }
+            g = probe;
+        }
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         int c = memcmp(p->oids + (size_t)mid * OID_LEN, oid, OID_LEN);
@@ -417,7 +472,8 @@ typedef struct centry {
     struct centry *prev, *next, *hnext;
 } centry;
 
-#define BUCKETS 8192
+#define BUCKET_BITS 16 /* chains of about one entry for 64 MiB of small objects (commits) */
+#define BUCKETS ((size_t)1 << BUCKET_BITS)
 
 struct ak_pread {
     const ak_packs *ps;
@@ -431,7 +487,7 @@ struct ak_pread {
 
 static size_t bucket_of(uint64_t key)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 51) & (BUCKETS - 1);
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - BUCKET_BITS));
 }
 
 static void lru_unlink(ak_pread *r, centry *e)
@@ -615,6 +671,23 @@ void ak_pread_put(ak_pread *r, ak_pobj *obj)
 
 /* ---------- the batch: plan ---------- */
 
+void ak_packs_want_all(ak_packs *ps)
+{
+    if (ps) ps->all = 1;
+}
+
+int ak_packs_number(const ak_packs *ps, const git_oid *id, uint32_t *num)
+{
+    for (size_t pi = 0; ps && pi < ps->n; pi++) {
+        const pack *p = &ps->packs[pi];
+        uint32_t pos;
+        if (!idx_find(p, id->id, &pos)) continue;
+        *num = p->first + pos;
+        return 1;
+    }
+    return 0;
+}
+
 int ak_packs_want(ak_packs *ps, const git_oid *id, uint32_t want)
 {
     for (size_t pi = 0; ps && pi < ps->n; pi++) {
@@ -654,7 +727,7 @@ static uint32_t *order_entries(pack *p)
     for (uint32_t i = 0; i < p->n; i++) {
         p->off[i] = v[i].off;
         pos_ord[v[i].pos] = i;
-        p->want[i] = p->want_pos[v[i].pos];
+        p->want[i] = p->want_pos ? p->want_pos[v[i].pos] : AK_PACK_NONE;
     }
     free(v);
     free(p->want_pos);
@@ -691,6 +764,43 @@ static uint32_t *read_headers(pack *p, const uint32_t *pos_ord)
         if (h.type == T_REF && idx_find(p, h.base_oid, &pos)) base[i] = pos_ord[pos];
     }
     return base;
+}
+
+/* The object type of ordinal i, a delta's being its chain's root's; 0 if unknown. */
+static uint8_t root_type(const pack *p, const uint32_t *base, uint8_t *memo, uint32_t i)
+{
+    uint32_t o = i;
+    for (unsigned n = 0; !memo[o]; n++) {
+        if (p->type[o] != T_OFS && p->type[o] != T_REF) {
+            memo[o] = p->type[o] ? p->type[o] : 0xff;
+            break;
+        }
+        if (base[o] == AK_PACK_NONE || n == MAX_CHAIN) {
+            memo[o] = 0xff;
+            break;
+        }
+        o = base[o];
+    }
+    uint8_t t = memo[o];
+    for (o = i; !memo[o]; o = base[o]) memo[o] = t; /* the chain walked, for the next entry */
+    return t == 0xff ? 0 : t;
+}
+
+/* Every blob this pack holds and no earlier pack does (an object in two packs is one blob), by
+ * its global number. */
+static void want_every_blob(const ak_packs *ps, pack *p, const uint32_t *base,
+                            const uint32_t *pos_ord)
+{
+    uint8_t *memo = ak_calloc(p->n ? p->n : 1, 1);
+    for (uint32_t pos = 0; pos < p->n; pos++) {
+        uint32_t ord = pos_ord[pos], at;
+        int dup = 0;
+        if (root_type(p, base, memo, ord) != GIT_OBJECT_BLOB) continue;
+        for (const pack *q = ps->packs; q < p && !dup; q++)
+            dup = idx_find(q, p->oids + (size_t)pos * OID_LEN, &at);
+        if (!dup) p->want[ord] = p->first + pos;
+    }
+    free(memo);
 }
 
 /* Marks each wanted entry and its chain of bases as needed. */
@@ -766,9 +876,10 @@ size_t ak_packs_plan(ak_packs *ps)
     size_t cap = 0;
     for (size_t pi = 0; pi < ps->n; pi++) {
         pack *p = &ps->packs[pi];
-        if (!p->want_pos) continue;
+        if (!p->want_pos && !ps->all) continue;
         uint32_t *pos_ord = order_entries(p);
         uint32_t *base = read_headers(p, pos_ord);
+        if (ps->all) want_every_blob(ps, p, base, pos_ord);
         free(pos_ord);
         uint8_t *need = mark_needed(p, base);
         link_kids(p, base, need);

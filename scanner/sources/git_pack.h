@@ -5,7 +5,8 @@
  *   ak_pread   on demand, one thread: an object by id, through a cache of recently produced
  *              objects so that a chain of deltas is applied once, not once per object read from
  *              it (the walk reads trees oldest first, the reverse of their delta chains).
- *   the batch  every wanted blob exactly once: the caller marks blobs with ak_packs_want, then
+ *   the batch  every wanted blob exactly once: the caller marks blobs with ak_packs_want (or all
+ *              of them with ak_packs_want_all), then
  *              ak_packs_plan groups them by delta tree (a base and every delta built on it,
  *              directly or not), and ak_packs_run, called from any thread for distinct tasks,
  *              rebuilds one delta tree depth first, each base inflated once and used while hot.
@@ -38,6 +39,8 @@ typedef struct ak_pwork ak_pwork;
  * no usable pack at all. */
 void ak_packs_open(ak_packs **out, const char *objects_dir);
 void ak_packs_free(ak_packs *ps);
+/* The number of objects in the packs (0 for NULL). */
+size_t ak_packs_count(const ak_packs *ps);
 
 /* ---------- on demand ---------- */
 
@@ -61,6 +64,13 @@ void ak_pread_put(ak_pread *r, ak_pobj *obj);
 /* Marks the blob `id` as wanted, under the caller's number `want`; 1 if a pack holds it (it may
  * still fail to be produced), 0 if not. A blob marked twice keeps its first number. */
 int ak_packs_want(ak_packs *ps, const git_oid *id, uint32_t want);
+/* Wants every blob of the packs instead, each once, numbered by its place in the packs (a number
+ * below ak_packs_count): for a scan of everything, planned before anyone knows what is reachable.
+ */
+void ak_packs_want_all(ak_packs *ps);
+/* 1 and the number ak_packs_want_all gives the blob id (if a pack holds it), else 0. Needs no
+ * plan: safe on one thread while another runs ak_packs_plan. */
+int ak_packs_number(const ak_packs *ps, const git_oid *id, uint32_t *num);
 /* Reads every entry header and groups the wanted blobs into tasks, largest first. Returns the
  * number of tasks. */
 size_t ak_packs_plan(ak_packs *ps);

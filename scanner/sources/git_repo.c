@@ -17,56 +17,76 @@
 
 /* ---------- ak_oidset ---------- */
 
-static size_t slot_of(const ak_oidset *s, const git_oid *id)
+/* An all-zero id marks an empty slot (the null id itself, which no object has but a damaged tree
+ * may name, is kept apart), so a probe reads one 24-byte slot: no separate "used" array. */
+static int same(const git_oid *a, const git_oid *b)
 {
-    uint64_t h;
-    memcpy(&h, id->id, sizeof h);
-    return (size_t)h & (s->cap - 1);
+    uint64_t a0, b0, a1, b1;
+    uint32_t a2, b2;
+    memcpy(&a0, a->id, 8);
+    memcpy(&b0, b->id, 8);
+    memcpy(&a1, a->id + 8, 8);
+    memcpy(&b1, b->id + 8, 8);
+    memcpy(&a2, a->id + 16, 4);
+    memcpy(&b2, b->id + 16, 4);
+    return a0 == b0 && a1 == b1 && a2 == b2;
 }
 
-static size_t find_slot(const ak_oidset *s, const git_oid *id)
+static int is_zero(const git_oid *id)
 {
-    size_t i = slot_of(s, id);
-    while (s->used[i] && memcmp(s->keys[i].id, id->id, GIT_OID_RAWSZ)) i = (i + 1) & (s->cap - 1);
-    return i;
+    static const git_oid zero;
+    return same(id, &zero);
 }
 
-static void grow(ak_oidset *s)
+static ak_oidslot *find_slot(const ak_oidset *s, const git_oid *id)
 {
-    ak_oidset n = {0};
-    n.cap = s->cap ? s->cap * 2 : 1024;
-    n.keys = ak_malloc(n.cap * sizeof *n.keys);
-    n.vals = ak_malloc(n.cap * sizeof *n.vals);
-    n.used = ak_calloc(n.cap, 1);
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->used[i]) continue;
-        size_t k = find_slot(&n, &s->keys[i]);
-        n.used[k] = 1;
-        n.keys[k] = s->keys[i];
-        n.vals[k] = s->vals[i];
-    }
-    n.len = s->len;
-    ak_oidset_free(s);
+    size_t i = ak_oidset_slot(s, id);
+    while (!is_zero(&s->slots[i].id) && !same(&s->slots[i].id, id)) i = (i + 1) & (s->cap - 1);
+    return &s->slots[i];
+}
+
+static void rehash(ak_oidset *s, size_t cap)
+{
+    ak_oidset n = *s;
+    n.cap = cap;
+    n.slots = ak_calloc(cap, sizeof *n.slots);
+    for (size_t i = 0; i < s->cap; i++)
+        if (!is_zero(&s->slots[i].id)) *find_slot(&n, &s->slots[i].id) = s->slots[i];
+    free(s->slots);
     *s = n;
+}
+
+void ak_oidset_reserve(ak_oidset *s, size_t n)
+{
+    size_t cap = s->cap ? s->cap : 1024;
+    while (cap < 2 * n) cap *= 2;
+    if (cap > s->cap) rehash(s, cap);
 }
 
 int ak_oidset_get(const ak_oidset *s, const git_oid *id, uint32_t *val)
 {
-    if (!s->len) return 0;
-    size_t i = find_slot(s, id);
-    if (!s->used[i]) return 0;
-    if (val) *val = s->vals[i];
+    const ak_oidslot *e;
+    if (is_zero(id)) {
+        if (s->has_zero && val) *val = s->zero_val;
+        return s->has_zero;
+    }
+    if (!s->len || is_zero(&(e = find_slot(s, id))->id)) return 0;
+    if (val) *val = e->val;
     return 1;
 }
 
 int ak_oidset_add(ak_oidset *s, const git_oid *id, uint32_t val)
 {
-    if ((s->len + 1) * 2 > s->cap) grow(s);
-    size_t i = find_slot(s, id);
-    if (s->used[i]) return 0;
-    s->used[i] = 1;
-    s->keys[i] = *id;
-    s->vals[i] = val;
+    if (is_zero(id)) {
+        if (s->has_zero) return 0;
+        s->has_zero = 1;
+        s->zero_val = val;
+        return 1;
+    }
+    if ((s->len + 1) * 2 > s->cap) ak_oidset_reserve(s, s->len + 1);
+    ak_oidslot *e = find_slot(s, id);
+    if (!is_zero(&e->id)) return 0;
+    *e = (ak_oidslot){*id, val};
     s->len++;
     return 1;
 }
@@ -74,14 +94,15 @@ int ak_oidset_add(ak_oidset *s, const git_oid *id, uint32_t val)
 void ak_oidset_set(ak_oidset *s, const git_oid *id, uint32_t val)
 {
     if (ak_oidset_add(s, id, val)) return;
-    s->vals[find_slot(s, id)] = val;
+    if (is_zero(id))
+        s->zero_val = val;
+    else
+        find_slot(s, id)->val = val;
 }
 
 void ak_oidset_free(ak_oidset *s)
 {
-    free(s->keys);
-    free(s->vals);
-    free(s->used);
+    free(s->slots);
     memset(s, 0, sizeof *s);
 }
 
@@ -134,9 +155,40 @@ static int add_env_objects(git_repository *repo, ak_buf *err)
     return 0;
 }
 
+/* The object format named by the configuration of the repository at path, or 0 when it names
+ * none (SHA-1). libgit2 1.5 reads SHA-1 repositories only, reports any other as an unknown
+ * extension, and leaks on that error path: so the format is read before opening. */
+static int object_format(const char *path, ak_buf *fmt)
+{
+    git_buf dir = {0}, val = {0};
+    git_config *cfg = NULL;
+    ak_buf file = AK_BUF_INIT;
+    int found = 0;
+    if (!git_repository_discover(&dir, path, 0, NULL)) {
+        ak_buf_printf(&file, "%sconfig", dir.ptr);
+        found = !git_config_open_ondisk(&cfg, file.data) &&
+                !git_config_get_string_buf(&val, cfg, "extensions.objectformat");
+    }
+    if (found) ak_buf_puts(fmt, val.ptr);
+    git_config_free(cfg);
+    git_buf_dispose(&val);
+    git_buf_dispose(&dir);
+    ak_buf_free(&file);
+    return found;
+}
+
 int ak_git_open(git_repository **out, const char *path, ak_buf *err)
 {
     const char *p = path ? path : ".";
+    ak_buf fmt = AK_BUF_INIT;
+    int other = object_format(p, &fmt) && strcmp(ak_buf_cstr(&fmt), "sha1");
+    if (other)
+        ak_buf_printf(err,
+                      "%s: a %s repository (extensions.objectformat), which akhound cannot read "
+                      "yet: only SHA-1 repositories are supported",
+                      p, ak_buf_cstr(&fmt));
+    ak_buf_free(&fmt);
+    if (other) return -1;
     if (git_repository_open_ext(out, p, 0, NULL)) {
         ak_buf_printf(err, "%s: not a git repository: %s", p, ak_git_errmsg());
         return -1;

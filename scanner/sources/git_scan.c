@@ -16,19 +16,29 @@
 #include "util/progress.h"
 #include "util/mem.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+
+/* Findings with a number each: a commit rank, or (for the prescan) a blob's number in the packs. */
+typedef struct numbered {
+    ak_findings found;
+    uint32_t *nums;
+    size_t cap;
+} numbered;
 
 struct ak_gworker {
     ak_pwork *pwork;
     git_repository *repo;
     git_odb *odb;
     ak_scratch *scratch;
-    ak_findings found;
-    uint32_t *ranks;
-    size_t ranks_cap;
+    numbered found, pre; /* pre: the prescan's, numbered by blob */
     ak_scan_summary sum;
     int failed;
 };
+
+/* The prescan's outcome for each blob of the packs, by its number. */
+enum { PRE_NONE, PRE_SCANNED, PRE_LFS };
 
 /* A blob read through libgit2, a pack task, or a batch of commit messages (one wake-up of a
  * worker per batch, not per commit). */
@@ -39,46 +49,55 @@ typedef struct gjob {
     ak_buf text;     /* commit messages, each followed by a NUL */
     uint32_t *ranks; /* the rank of each message */
     size_t n_msgs, cap_msgs;
-    size_t task; /* a pack task, when neither a blob nor messages */
+    size_t task; /* a pack task, when neither a blob nor messages; SIZE_MAX: the prescan's */
 } gjob;
 
 #define MESSAGE_BATCH 256
 
-static void record_ranks(ak_gworker *w, size_t from, uint32_t rank)
+static void numbered_push(numbered *l, size_t from, uint32_t num)
 {
-    if (w->found.len > w->ranks_cap) {
-        w->ranks_cap = w->found.cap;
-        w->ranks = ak_realloc(w->ranks, w->ranks_cap * sizeof *w->ranks);
+    if (l->found.len > l->cap) {
+        l->cap = l->found.cap;
+        l->nums = ak_realloc(l->nums, l->cap * sizeof *l->nums);
     }
-    for (size_t i = from; i < w->found.len; i++) w->ranks[i] = rank;
+    for (size_t i = from; i < l->found.len; i++) l->nums[i] = num;
 }
 
-static void scan_bytes(ak_gscan *s, ak_gworker *w, const ak_chunk *c, uint32_t rank)
+static void scan_bytes(ak_gscan *s, ak_gworker *w, numbered *into, const ak_chunk *c, uint32_t num)
 {
     ak_buf err = AK_BUF_INIT;
-    size_t from = w->found.len;
-    if (ak_scan_buffer(s->engine, w->scratch, c, s->opts->scan.max_file_size, &w->found, &err)) {
+    size_t from = into->found.len;
+    if (ak_scan_buffer(s->engine, w->scratch, c, s->opts->scan.max_file_size, &into->found, &err)) {
         ak_git_note_error(&w->sum, "%s", ak_buf_cstr(&err));
         w->failed = 1;
     }
-    record_ranks(w, from, rank);
+    numbered_push(into, from, num);
     ak_buf_free(&err);
 }
 
-static void scan_content(ak_gscan *s, ak_gworker *w, const char *hex, const char *path,
-                         uint32_t rank, const uint8_t *data, size_t len)
+/* The one place where a blob's content is handed to the scanner, whichever way it was read.
+ * Returns 1 for a Git LFS pointer, which is not scanned. */
+static int scan_content(ak_gscan *s, ak_gworker *w, numbered *into, const char *hex,
+                        const char *path, uint32_t num, const uint8_t *data, size_t len)
 {
-    if (ak_git_is_lfs_pointer(data, len)) {
+    if (ak_git_is_lfs_pointer(data, len)) return 1;
+    ak_chunk c = {data, len, path, hex, 1, path};
+    scan_bytes(s, w, into, &c, num);
+    ak_progress_add(1, len);
+    return 0;
+}
+
+/* Counts a blob as scanned, or as skipped with a note when it was a Git LFS pointer. */
+static void count_blob(ak_scan_summary *sum, const char *hex, const char *path, int lfs, size_t len)
+{
+    if (lfs) {
         ak_info("%s (blob %s): Git LFS pointer, content stored outside git, not scanned", path,
                 hex);
-        w->sum.skipped++;
+        sum->skipped++;
         return;
     }
-    ak_chunk c = {data, len, path, hex, 1, path};
-    scan_bytes(s, w, &c, rank);
-    w->sum.blobs++;
-    w->sum.bytes += len;
-    ak_progress_add(1, len);
+    sum->blobs++;
+    sum->bytes += len;
 }
 
 static void scan_blob(ak_gscan *s, ak_gworker *w, const gjob *j)
@@ -91,18 +110,31 @@ static void scan_blob(ak_gscan *s, ak_gworker *w, const gjob *j)
                           ak_git_errmsg());
         return;
     }
-    scan_content(s, w, hex, j->path, j->rank, git_odb_object_data(obj), git_odb_object_size(obj));
+    size_t len = git_odb_object_size(obj);
+    int lfs = scan_content(s, w, &w->found, hex, j->path, j->rank, git_odb_object_data(obj), len);
+    count_blob(&w->sum, hex, j->path, lfs, len);
     git_odb_object_free(obj);
 }
 
-/* The pack reader's callback: one wanted blob, rebuilt on this worker. */
+/* The pack reader's callback: one wanted blob, rebuilt on this worker. In the prescan, `want`
+ * is the blob's number in the packs and its path is not known yet: findings are numbered by
+ * blob and given their paths when the walk is over. */
 static void emit_blob(void *ctx, unsigned index, uint32_t want, const uint8_t *data, size_t len)
 {
     ak_gscan *s = ctx;
+    ak_gworker *w = &s->workers[index];
+    if (s->pre_state) {
+        s->pre_size[want] = (uint32_t)len;
+        s->pre_state[want] =
+            scan_content(s, w, &w->pre, NULL, "", want, data, len) ? PRE_LFS : PRE_SCANNED;
+        return;
+    }
     const ak_gwant *g = &s->wants[want];
     char hex[GIT_OID_HEXSZ + 1];
     git_oid_tostr(hex, sizeof hex, &g->id);
-    scan_content(s, &s->workers[index], hex, s->paths.data + g->path, g->rank, data, len);
+    const char *path = s->paths.data + g->path;
+    count_blob(&w->sum, hex, path, scan_content(s, w, &w->found, hex, path, g->rank, data, len),
+               len);
     s->done[want] = 1;
 }
 
@@ -112,13 +144,26 @@ static void run_task(ak_gscan *s, ak_gworker *w, unsigned index, size_t task)
     ak_packs_run(s->packs, task, w->pwork, emit_blob, s, index);
 }
 
+/* The prescan's tasks, taken one at a time by whichever thread is free. The first thread here
+ * makes the plan (reading every entry header of the packs) while the walk goes on; the others
+ * wait for it. */
+static void run_prescan(ak_gscan *s, unsigned index)
+{
+    pthread_mutex_lock(&s->plan_lock);
+    if (!s->planned) s->n_tasks = ak_packs_plan(s->packs);
+    s->planned = 1;
+    pthread_mutex_unlock(&s->plan_lock);
+    for (size_t t; (t = atomic_fetch_add(&s->next_task, 1)) < s->n_tasks;)
+        run_task(s, &s->workers[index], index, t);
+}
+
 static void scan_messages(ak_gscan *s, ak_gworker *w, const gjob *j)
 {
     const char *m = j->text.data;
     for (size_t i = 0; i < j->n_msgs; i++) {
         size_t len = strlen(m);
         ak_chunk c = {(const uint8_t *)m, len, "<commit message>", NULL, 1, NULL};
-        scan_bytes(s, w, &c, j->ranks[i]);
+        scan_bytes(s, w, &w->found, &c, j->ranks[i]);
         m += len + 1;
     }
 }
@@ -132,6 +177,8 @@ static void worker_fn(void *item, unsigned index, void *ctx)
         scan_blob(s, w, j);
     else if (j->n_msgs)
         scan_messages(s, w, j);
+    else if (j->task == SIZE_MAX)
+        run_prescan(s, index);
     else
         run_task(s, w, index, j->task);
     free(j->path);
@@ -162,14 +209,17 @@ int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
     s->opts = opts;
     s->repo = repo;
     s->n_workers = opts->scan.threads ? opts->scan.threads : ak_cpu_count();
-    s->workers = ak_calloc(s->n_workers, sizeof *s->workers);
-    for (unsigned i = 0; i < s->n_workers; i++)
+    /* and one more for the calling thread, which joins the prescan when its walk is done */
+    s->workers = ak_calloc(s->n_workers + 1, sizeof *s->workers);
+    for (unsigned i = 0; i <= s->n_workers; i++)
         if (open_worker(s, &s->workers[i])) return -1;
     ak_buf dir = AK_BUF_INIT;
     ak_buf_printf(&dir, "%sobjects", git_repository_commondir(repo));
     ak_packs_open(&s->packs, ak_buf_cstr(&dir));
     ak_buf_free(&dir);
-    s->pool = ak_pool_new(s->n_workers, 1024, worker_fn, s);
+    /* Room for every batch of commit messages of a large history, so the walk does not wait for
+     * the prescan to free the workers. */
+    s->pool = ak_pool_new(s->n_workers, 1 << 16, worker_fn, s);
     return 0;
 }
 
@@ -182,15 +232,34 @@ static void push_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t
     ak_pool_push(s->pool, j);
 }
 
+void ak_gscan_prescan(ak_gscan *s)
+{
+    if (!s->packs) return;
+    ak_packs_want_all(s->packs);
+    pthread_mutex_init(&s->plan_lock, NULL);
+    size_t n = ak_packs_count(s->packs);
+    s->pre_state = ak_calloc(n ? n : 1, 1);
+    s->pre_size = ak_calloc(n ? n : 1, sizeof *s->pre_size);
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        gjob *j = ak_calloc(1, sizeof *j);
+        j->task = SIZE_MAX;
+        ak_pool_push(s->pool, j);
+    }
+}
+
 void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t rank)
 {
     if (s->opts->want_blob && !s->opts->want_blob(id, s->opts->want_ctx)) return;
-    /* Decided: scanned. A blob in a pack waits for the pack reader (ak_gscan_finish); any other
-     * is read through libgit2 now, overlapping the walk. */
-    if (s->n_wants >= UINT32_MAX - 1 || !ak_packs_want(s->packs, id, (uint32_t)s->n_wants))
+    /* Decided: scanned. A blob in a pack is scanned by the pack reader (the prescan has it or
+     * will have it; else ak_gscan_finish runs the reader); any other is read through libgit2
+     * now, overlapping the walk. */
+    uint32_t num = AK_PACK_NONE;
+    if (s->n_wants >= UINT32_MAX - 1 ||
+        (s->pre_state ? !ak_packs_number(s->packs, id, &num)
+                      : !ak_packs_want(s->packs, id, (uint32_t)s->n_wants)))
         return push_blob(s, id, path, rank);
     AK_GROW(s->wants, s->cap_wants, s->n_wants);
-    s->wants[s->n_wants++] = (ak_gwant){*id, rank, s->paths.len};
+    s->wants[s->n_wants++] = (ak_gwant){*id, rank, s->paths.len, num};
     ak_buf_append(&s->paths, path, strlen(path) + 1);
 }
 
@@ -210,12 +279,66 @@ void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank)
     if (j->n_msgs == MESSAGE_BATCH) flush_messages(s);
 }
 
-static void move_found(ak_gworker *w, ak_findings *out, uint32_t **ranks)
+static void move_found(numbered *l, ak_findings *out, uint32_t **ranks)
 {
     size_t base = out->len;
-    ak_findings_move(out, &w->found);
+    ak_findings_move(out, &l->found);
     *ranks = ak_realloc(*ranks, (out->len ? out->len : 1) * sizeof **ranks);
-    if (out->len > base) memcpy(*ranks + base, w->ranks, (out->len - base) * sizeof **ranks);
+    if (out->len > base) memcpy(*ranks + base, l->nums, (out->len - base) * sizeof **ranks);
+    free(l->nums);
+    l->nums = NULL;
+}
+
+/* The prescan's findings of blobs the walk reached, with their paths and ranks; the others are
+ * dropped (unreachable, excluded, or not wanted). */
+static void place_prescanned(ak_gscan *s, numbered *pre, const uint32_t *want_of, numbered *into)
+{
+    for (size_t i = 0; i < pre->found.len; i++) {
+        ak_finding *f = &pre->found.items[i];
+        uint32_t k = want_of[pre->nums[i]];
+        if (k == AK_PACK_NONE) {
+            ak_finding_free(f);
+            continue;
+        }
+        char hex[GIT_OID_HEXSZ + 1];
+        const char *path = s->paths.data + s->wants[k].path;
+        free(f->path);
+        free(f->blob);
+        f->path = ak_strdup(path);
+        f->blob = ak_strdup(git_oid_tostr(hex, sizeof hex, &s->wants[k].id));
+        ak_finding_fingerprint_at(f, path);
+        size_t at = into->found.len;
+        ak_findings_push(&into->found, f);
+        numbered_push(into, at, s->wants[k].rank);
+    }
+    pre->found.len = 0;
+}
+
+/* After the prescan: counts the blobs the walk reached, places their findings, and reads through
+ * libgit2 (in the pool) those the pack reader did not produce. */
+static void settle_prescan(ak_gscan *s, ak_scan_summary *sum)
+{
+    size_t n = ak_packs_count(s->packs);
+    uint32_t *want_of = ak_malloc((n ? n : 1) * sizeof *want_of);
+    memset(want_of, 0xff, n * sizeof *want_of);
+    s->pool = ak_pool_new(s->n_workers, 1024, worker_fn, s);
+    for (size_t i = 0; i < s->n_wants; i++) {
+        const ak_gwant *g = &s->wants[i];
+        char hex[GIT_OID_HEXSZ + 1];
+        if (s->pre_state[g->num] == PRE_NONE) {
+            push_blob(s, &g->id, s->paths.data + g->path, g->rank);
+            continue;
+        }
+        want_of[g->num] = (uint32_t)i;
+        git_oid_tostr(hex, sizeof hex, &g->id);
+        count_blob(sum, hex, s->paths.data + g->path, s->pre_state[g->num] == PRE_LFS,
+                   s->pre_size[g->num]);
+    }
+    ak_pool_finish(s->pool);
+    s->pool = NULL;
+    for (unsigned i = 0; i <= s->n_workers; i++)
+        place_prescanned(s, &s->workers[i].pre, want_of, &s->workers[i].found);
+    free(want_of);
 }
 
 /* The collected pack blobs: the reader's tasks on every worker, then libgit2 for the rest. */
@@ -242,16 +365,21 @@ static void scan_wanted(ak_gscan *s)
 int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_summary *sum)
 {
     if (s->pool) flush_messages(s);
+    if (s->pre_state) run_prescan(s, s->n_workers); /* the walk is over: help */
     if (s->pool) ak_pool_finish(s->pool);
     s->pool = NULL;
-    if (s->n_wants && s->workers) scan_wanted(s);
+    if (s->pre_state)
+        settle_prescan(s, sum);
+    else if (s->n_wants && s->workers)
+        scan_wanted(s);
     int failed = s->failed;
-    for (unsigned i = 0; s->workers && i < s->n_workers; i++) {
+    for (unsigned i = 0; s->workers && i <= s->n_workers; i++) {
         ak_gworker *w = &s->workers[i];
-        move_found(w, out, ranks);
+        move_found(&w->found, out, ranks);
+        ak_findings_free(&w->pre.found);
+        free(w->pre.nums);
         ak_summary_add(sum, &w->sum);
         failed |= w->failed;
-        free(w->ranks);
         ak_pwork_free(w->pwork);
         ak_scratch_free(w->scratch);
         git_odb_free(w->odb);
@@ -263,6 +391,9 @@ int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_sum
     s->packs = NULL;
     free(s->wants);
     free(s->done);
+    if (s->pre_state) pthread_mutex_destroy(&s->plan_lock);
+    free(s->pre_state);
+    free(s->pre_size);
     ak_buf_free(&s->paths);
     return failed ? -1 : 0;
 }

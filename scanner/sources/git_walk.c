@@ -31,7 +31,12 @@ void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_g
     w->opts = opts;
     w->sum = sum;
     ak_git_read_shallow(repo, &w->shallow);
-    if (scan && scan->packs) w->pread = ak_pread_new(scan->packs, (size_t)64 << 20);
+    if (!scan || !scan->packs) return;
+    w->pread = ak_pread_new(scan->packs, (size_t)64 << 20);
+    /* Sized once for every packed object: no rehash of a large set in the middle of the walk. */
+    size_t n = ak_packs_count(scan->packs);
+    ak_oidset_reserve(&w->trees, n);
+    ak_oidset_reserve(&w->blobs, n);
 }
 
 void ak_gwalk_free(ak_gwalk *w)
@@ -42,19 +47,27 @@ void ak_gwalk_free(ak_gwalk *w)
     ak_oidset_free(&w->blobs);
     ak_oidset_free(&w->gitlinks);
     free(w->order);
+    free(w->roots);
     free(w->boundary);
     ak_buf_free(&w->path);
+    ak_buf_free(&w->cstack);
     ak_pread_free(w->pread);
     free(w->ents);
 }
 
-static int excluded(const ak_gwalk *w, int is_dir)
+static int excluding(const ak_gwalk *w)
 {
     const ak_ignore *ex = w->opts->scan.excludes;
-    return ex && ak_ignore_match(ex, ak_buf_cstr(&w->path), is_dir);
+    return ex && ex->len;
 }
 
-static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank);
+static int excluded(const ak_gwalk *w, int is_dir)
+{
+    return excluding(w) && ak_ignore_match(w->opts->scan.excludes, ak_buf_cstr(&w->path), is_dir);
+}
+
+static void visit_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank);
+static void walk_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank);
 
 static void note_gitlink(ak_gwalk *w, const git_oid *id)
 {
@@ -65,22 +78,32 @@ static void note_gitlink(ak_gwalk *w, const git_oid *id)
     w->sum->skipped++;
 }
 
+/* `prev`: the tree at the same path in the first parent, for a tree entry (or NULL). */
 static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_object_t type,
-                        uint32_t rank)
+                        const git_oid *prev, uint32_t rank)
 {
     /* Seen already: nothing to do, whatever the path (a seen tree is skipped, a seen blob is not
-     * queued again), so the path and the exclusions are not even looked at. */
-    if (type == GIT_OBJECT_TREE && ak_oidset_get(&w->trees, id, NULL)) return;
-    if (type == GIT_OBJECT_BLOB && ak_oidset_get(&w->blobs, id, NULL)) return;
+     * queued again), so the path and the exclusions are not even looked at. With no exclusions,
+     * the probe that finds the object new also marks it seen. */
+    int ex = excluding(w);
+    if (type == GIT_OBJECT_TREE &&
+        (ex ? ak_oidset_get(&w->trees, id, NULL) : !ak_oidset_add(&w->trees, id, 0)))
+        return;
+    if (type == GIT_OBJECT_BLOB &&
+        (ex ? ak_oidset_get(&w->blobs, id, NULL) : !ak_oidset_add(&w->blobs, id, rank)))
+        return;
     size_t base = w->path.len;
     if (base) ak_buf_putc(&w->path, '/');
     ak_buf_puts(&w->path, name);
     switch (type) {
     case GIT_OBJECT_TREE:
-        if (!excluded(w, 1)) visit_tree(w, id, rank);
+        if (!ex)
+            walk_tree(w, id, prev, rank);
+        else if (!excluded(w, 1))
+            visit_tree(w, id, prev, rank);
         break;
     case GIT_OBJECT_BLOB:
-        if (excluded(w, 0) || !ak_oidset_add(&w->blobs, id, rank)) break;
+        if (ex && (excluded(w, 0) || !ak_oidset_add(&w->blobs, id, rank))) break;
         if (w->scan) ak_gscan_blob(w->scan, id, ak_buf_cstr(&w->path), rank);
         break;
     case GIT_OBJECT_COMMIT:
@@ -96,8 +119,10 @@ static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_ob
 /* ---------- raw trees (from the pack reader) ---------- */
 
 typedef struct raw_entry {
+    const uint8_t *start; /* the whole entry: start[0 .. len) */
     const char *name;
     const uint8_t *id; /* GIT_OID_RAWSZ bytes, in the tree's buffer */
+    size_t len;
     git_object_t type;
 } raw_entry;
 
@@ -116,8 +141,10 @@ static int raw_next(const uint8_t **at, const uint8_t *end, raw_entry *e)
     p++;
     const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
     if (!nul || nul == p || nul - p > 0xffff || end - nul - 1 < GIT_OID_RAWSZ) return -1;
+    e->start = *at;
     e->name = (const char *)p;
     e->id = nul + 1;
+    e->len = (size_t)(nul + 1 + GIT_OID_RAWSZ - *at);
     unsigned fmt = mode & 0170000;
     e->type = fmt == 0160000   ? GIT_OBJECT_COMMIT
               : fmt == 0040000 ? GIT_OBJECT_TREE
@@ -150,42 +177,124 @@ static void prefetch_seen(const ak_gwalk *w, const raw_entry *e)
 {
     const ak_oidset *s = e->type == GIT_OBJECT_TREE ? &w->trees : &w->blobs;
     if (!s->cap) return;
-    uint64_t h;
-    memcpy(&h, e->id, sizeof h);
-    size_t i = (size_t)h & (s->cap - 1);
-    __builtin_prefetch(&s->used[i]);
-    __builtin_prefetch(&s->keys[i]);
+    git_oid id;
+    memcpy(id.id, e->id, GIT_OID_RAWSZ);
+    __builtin_prefetch(&s->slots[ak_oidset_slot(s, &id)]);
 }
 
 #define PREFETCH_AHEAD 8
 
-/* 1 when the pack reader produced the tree and it was walked; 0: libgit2's turn. */
-static int visit_packed(ak_gwalk *w, const git_oid *id, uint32_t rank)
+/* Git's order of tree entries: by name, a tree's name compared as if it ended with '/'. */
+static int entry_order(const raw_entry *a, const raw_entry *b)
 {
-    ak_pobj o;
-    size_t first = 0;
-    if (!w->pread || ak_pread_get(w->pread, id, &o)) return 0;
-    int ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data, o.len, &first);
-    for (size_t i = first, end = ok ? w->n_ents : first; i < end; i++) {
-        const raw_entry *ents = w->ents; /* the stack grows under nested trees */
-        if (i + PREFETCH_AHEAD < end) prefetch_seen(w, &ents[i + PREFETCH_AHEAD]);
-        raw_entry e = ents[i];
-        git_oid eid;
-        memcpy(eid.id, e.id, GIT_OID_RAWSZ);
-        visit_entry(w, e.name, &eid, e.type, rank);
+    size_t la = (size_t)(a->id - 1 - (const uint8_t *)a->name);
+    size_t lb = (size_t)(b->id - 1 - (const uint8_t *)b->name);
+    int c = memcmp(a->name, b->name, la < lb ? la : lb);
+    if (c || la == lb) return c;
+    unsigned ca = la < lb ? (a->type == GIT_OBJECT_TREE ? '/' : 0) : (uint8_t)a->name[lb];
+    unsigned cb = lb < la ? (b->type == GIT_OBJECT_TREE ? '/' : 0) : (uint8_t)b->name[la];
+    return (ca > cb) - (ca < cb);
+}
+
+/* Whether the entries of the previous version of a tree may stand for "seen": only when every
+ * entry of every tree walked so far was followed (no exclusions, which depend on the path, and
+ * no tree that could not be read). */
+static int bases_usable(const ak_gwalk *w)
+{
+    return !excluding(w) && !w->tree_errors;
+}
+
+/* The base tree, pinned in *b, when it may be used; else 0. */
+static int get_base(ak_gwalk *w, const git_oid *base, ak_pobj *b)
+{
+    if (!base || !bases_usable(w) || ak_pread_get(w->pread, base, b)) return 0;
+    if (b->type == GIT_OBJECT_TREE) return 1;
+    ak_pread_put(w->pread, b);
+    return 0;
+}
+
+/* The length of the longest run of whole entries at the start of tree a that are byte for byte
+ * those of tree b, a valid tree (its entries end at each NUL + the id). */
+static size_t same_entries(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen, same = 0, at = 0;
+    uint64_t x, y;
+    for (; same + 8 <= n; same += 8) {
+        memcpy(&x, a + same, 8);
+        memcpy(&y, b + same, 8);
+        if (x != y) break;
     }
-    if (ok) w->n_ents = first;
+    while (same < n && a[same] == b[same]) same++;
+    for (const uint8_t *nul; (nul = memchr(b + at, 0, blen - at));) {
+        size_t next = (size_t)(nul - b) + 1 + GIT_OID_RAWSZ;
+        if (next > same) break;
+        at = next;
+    }
+    return at;
+}
+
+/* Whether the rest of the tree from entry e on is the rest of the base from entry old on. */
+static int same_rest(const ak_pobj *o, const raw_entry *e, const ak_pobj *b, const raw_entry *old)
+{
+    size_t n = (size_t)(o->data + o->len - e->start);
+    return n == (size_t)(b->data + b->len - old->start) && !memcmp(e->start, old->start, n);
+}
+
+/* 1 when the pack reader produced the tree and it was walked; 0: libgit2's turn.
+ *
+ * `base` is the tree at the same path in the first parent, walked already. An entry equal byte
+ * for byte to one of the base is an object seen already and is skipped without a probe of the
+ * seen-sets: that is most of a new tree. The equal entries at the start are found with one
+ * comparison of the two buffers and not even parsed (the base is a valid tree, and so is that
+ * part of this one); from the first difference on, both are parsed and merged in git's order of
+ * entries, until the rest of both is equal again. */
+static int visit_packed(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
+{
+    ak_pobj o, b = {0};
+    size_t first = 0, skip = 0, bfirst = w->n_ents, bend = bfirst;
+    if (!w->pread || ak_pread_get(w->pread, id, &o)) return 0;
+    if (o.type == GIT_OBJECT_TREE && get_base(w, base, &b)) {
+        size_t same = same_entries(o.data, o.len, b.data, b.len);
+        if (!raw_parse(w, b.data + same, b.len - same, &bfirst)) {
+            skip = same;
+            bend = w->n_ents;
+        }
+    }
+    int ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data + skip, o.len - skip, &first);
+    size_t end = ok ? w->n_ents : first, j = bfirst;
+    for (size_t i = first, differed = 0; i < end; i++) {
+        const raw_entry *ents = w->ents; /* the stack grows under nested trees */
+        raw_entry e = ents[i];
+        const raw_entry *old = NULL;
+        while (j < bend && entry_order(&ents[j], &e) < 0) j++;
+        if (j < bend && !entry_order(&ents[j], &e)) old = &ents[j++];
+        if (old && old->len == e.len && !memcmp(old->start, e.start, e.len)) {
+            if (differed && same_rest(&o, &e, &b, old)) break;
+            differed = 0;
+            continue;
+        }
+        differed = 1;
+        if (bend == bfirst && i + PREFETCH_AHEAD < end) prefetch_seen(w, &ents[i + PREFETCH_AHEAD]);
+        git_oid eid, oid;
+        memcpy(eid.id, e.id, GIT_OID_RAWSZ);
+        if (old && old->type == GIT_OBJECT_TREE) memcpy(oid.id, old->id, GIT_OID_RAWSZ);
+        visit_entry(w, e.name, &eid, e.type, old && old->type == GIT_OBJECT_TREE ? &oid : NULL,
+                    rank);
+    }
+    w->n_ents = bfirst;
+    ak_pread_put(w->pread, &b);
     ak_pread_put(w->pread, &o);
     return ok;
 }
 
-static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank)
+/* Walks a tree already marked seen. */
+static void walk_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
 {
-    if (!ak_oidset_add(&w->trees, id, 0)) return;
-    if (visit_packed(w, id, rank)) return;
+    if (visit_packed(w, id, base, rank)) return;
     git_tree *t;
     if (git_tree_lookup(&t, w->repo, id)) {
         char hex[GIT_OID_HEXSZ + 1];
+        w->tree_errors++;
         ak_git_note_error(w->sum, "tree %s (%s/): missing or corrupt: %s",
                           git_oid_tostr(hex, sizeof hex, id), ak_buf_cstr(&w->path),
                           ak_git_errmsg());
@@ -194,22 +303,32 @@ static void visit_tree(ak_gwalk *w, const git_oid *id, uint32_t rank)
     size_t n = git_tree_entrycount(t);
     for (size_t i = 0; i < n; i++) {
         const git_tree_entry *e = git_tree_entry_byindex(t, i);
-        visit_entry(w, git_tree_entry_name(e), git_tree_entry_id(e), git_tree_entry_type(e), rank);
+        visit_entry(w, git_tree_entry_name(e), git_tree_entry_id(e), git_tree_entry_type(e), NULL,
+                    rank);
     }
     git_tree_free(t);
+}
+
+static void visit_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
+{
+    if (ak_oidset_add(&w->trees, id, 0)) walk_tree(w, id, base, rank);
 }
 
 void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_t rank)
 {
     ak_buf_reset(&w->path);
     ak_buf_puts(&w->path, prefix);
-    visit_tree(w, tree, rank);
+    visit_tree(w, tree, NULL, rank);
 }
 
 /* ---------- commits ---------- */
 
+/* A commit on the DFS stack. Its parents' ids and its message are kept on a byte stack
+ * (ak_gwalk.cstack) at `at`: frames are popped in the order they were pushed, so the bytes of
+ * the top frame are always last and are dropped with it. */
 typedef struct frame {
-    git_commit *c;
+    git_oid id, tree;
+    size_t at, msg; /* offsets of the parents' ids and of the message */
     unsigned next, nparents;
 } frame;
 
@@ -218,11 +337,92 @@ typedef struct stack {
     size_t len, cap;
 } stack;
 
-static void missing_commit(ak_gwalk *w, const git_oid *id, const git_commit *child)
+/* "NAME <40 hex>\n" at *p into *id. */
+static int oid_line(const char **p, const char *end, const char *name, git_oid *id)
+{
+    size_t n = strlen(name);
+    if ((size_t)(end - *p) < n + GIT_OID_HEXSZ + 1 || memcmp(*p, name, n) ||
+        (*p)[n + GIT_OID_HEXSZ] != '\n' || git_oid_fromstrn(id, *p + n, GIT_OID_HEXSZ))
+        return -1;
+    *p += n + GIT_OID_HEXSZ + 1;
+    return 0;
+}
+
+static int digits(const char *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return 1;
+}
+
+/* "NAME ...<EMAIL> SECONDS +HHMM\n", the form git writes (libgit2 accepts it whatever the name
+ * and email); anything else is left to libgit2. */
+static int sig_line(const char **p, const char *end, const char *name)
+{
+    size_t n = strlen(name);
+    const char *s = *p, *eol = memchr(s, '\n', (size_t)(end - s));
+    if (!eol || eol - s < (ptrdiff_t)n + 9 || memcmp(s, name, n)) return -1;
+    const char *tz = eol - 5, *t = tz - 1;
+    if ((*tz != '+' && *tz != '-') || !digits(tz + 1, 4) || tz[-1] != ' ') return -1;
+    while (t > s + n + 2 && t[-1] >= '0' && t[-1] <= '9') t--;
+    if (t == tz - 1 || t[-1] != ' ' || t[-2] != '>' || !memchr(s + n, '<', (size_t)(t - 2 - s - n)))
+        return -1;
+    *p = eol + 1;
+    return 0;
+}
+
+/* Parses a commit as libgit2 does, for the usual form only: tree, parents, one author, committer,
+ * other headers up to the first empty line, then the message (up to a NUL, leading newlines
+ * dropped, as git_commit_message gives it). -1: let libgit2 read it (and judge it). */
+static int parse_commit(const uint8_t *data, size_t len, frame *f, ak_buf *bytes)
+{
+    const char *p = (const char *)data, *end = p + len;
+    git_oid parent;
+    if (oid_line(&p, end, "tree ", &f->tree)) return -1;
+    for (f->nparents = 0; !oid_line(&p, end, "parent ", &parent); f->nparents++)
+        ak_buf_append(bytes, parent.id, GIT_OID_RAWSZ);
+    if (sig_line(&p, end, "author ") || sig_line(&p, end, "committer ")) return -1;
+    const char *blank = memmem(p - 1, (size_t)(end - p + 1), "\n\n", 2);
+    const char *msg = blank ? blank + 2 : end;
+    const char *nul = memchr(msg, 0, (size_t)(end - msg));
+    if (nul) end = nul;
+    while (msg < end && *msg == '\n') msg++;
+    f->msg = bytes->len;
+    ak_buf_append(bytes, msg, (size_t)(end - msg));
+    ak_buf_putc(bytes, '\0');
+    return 0;
+}
+
+/* Reads commit id into f (tree) and the byte stack (parents, message): from the packs when it
+ * is there in the usual form, else through libgit2, which also gives the error. */
+static int read_commit(ak_gwalk *w, const git_oid *id, frame *f)
+{
+    ak_pobj o;
+    f->at = w->cstack.len;
+    if (w->pread && !ak_pread_get(w->pread, id, &o)) {
+        int ok = o.type == GIT_OBJECT_COMMIT && !parse_commit(o.data, o.len, f, &w->cstack);
+        ak_pread_put(w->pread, &o);
+        if (ok) return 0;
+        w->cstack.len = f->at;
+    }
+    git_commit *c;
+    if (git_commit_lookup(&c, w->repo, id)) return -1;
+    f->tree = *git_commit_tree_id(c);
+    f->nparents = git_commit_parentcount(c);
+    for (unsigned i = 0; i < f->nparents; i++)
+        ak_buf_append(&w->cstack, git_commit_parent_id(c, i)->id, GIT_OID_RAWSZ);
+    const char *msg = git_commit_message(c);
+    f->msg = w->cstack.len;
+    ak_buf_append(&w->cstack, msg ? msg : "", msg ? strlen(msg) + 1 : 1);
+    git_commit_free(c);
+    return 0;
+}
+
+static void missing_commit(ak_gwalk *w, const git_oid *id, const git_oid *child)
 {
     char hex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1] = "";
     git_oid_tostr(hex, sizeof hex, id);
-    if (child) git_oid_tostr(chex, sizeof chex, git_commit_id(child));
+    if (child) git_oid_tostr(chex, sizeof chex, child);
     ak_git_note_error(w->sum, "commit %s%s%s: missing or corrupt: %s", hex,
                       child ? ", parent of " : "", chex, ak_git_errmsg());
 }
@@ -234,32 +434,47 @@ static void add_boundary(ak_gwalk *w, const git_oid *id)
 }
 
 /* Pushes a frame for id unless it was seen, is hidden or cannot be read. */
-static void enter(ak_gwalk *w, stack *st, const git_oid *id, const git_commit *child)
+static void enter(ak_gwalk *w, stack *st, const git_oid *id, const git_oid *child)
 {
     if (w->hidden && ak_oidset_get(w->hidden, id, NULL)) {
         if (ak_oidset_add(&w->commits, id, AK_RANK_NONE)) add_boundary(w, id);
         return;
     }
     if (!ak_oidset_add(&w->commits, id, AK_RANK_NONE)) return;
-    git_commit *c;
-    if (git_commit_lookup(&c, w->repo, id)) return missing_commit(w, id, child);
+    frame f = {.id = *id};
+    if (read_commit(w, id, &f)) return missing_commit(w, id, child);
+    if (ak_oidset_get(&w->shallow, id, NULL)) f.nparents = 0;
     AK_GROW(st->items, st->cap, st->len);
-    frame *f = &st->items[st->len++];
-    f->c = c;
-    f->next = 0;
-    f->nparents = ak_oidset_get(&w->shallow, id, NULL) ? 0 : git_commit_parentcount(c);
+    st->items[st->len++] = f;
 }
 
-static void number(ak_gwalk *w, git_commit *c)
+/* The root tree of the first parent, when that parent was walked (it was, unless it is missing,
+ * hidden or behind a shallow boundary). */
+static const git_oid *first_parent_tree(const ak_gwalk *w, const frame *f)
+{
+    git_oid parent;
+    uint32_t r;
+    if (f->msg - f->at < GIT_OID_RAWSZ) return NULL;
+    memcpy(parent.id, w->cstack.data + f->at, GIT_OID_RAWSZ);
+    if (!ak_oidset_get(&w->commits, &parent, &r) || r >= w->n_order) return NULL;
+    return &w->roots[r];
+}
+
+static void number(ak_gwalk *w, const frame *f)
 {
     uint32_t rank = (uint32_t)w->n_order;
+    const git_oid *base = first_parent_tree(w, f);
+    git_oid base_id;
+    if (base) base_id = *base; /* roots may move as it grows */
     AK_GROW(w->order, w->cap_order, w->n_order);
-    w->order[w->n_order++] = *git_commit_id(c);
-    ak_oidset_set(&w->commits, git_commit_id(c), rank);
+    w->roots = ak_realloc(w->roots, w->cap_order * sizeof *w->roots);
+    w->roots[w->n_order] = f->tree;
+    w->order[w->n_order++] = f->id;
+    ak_oidset_set(&w->commits, &f->id, rank);
     w->sum->commits++;
-    const char *msg = git_commit_message(c);
-    if (w->scan && msg) ak_gscan_message(w->scan, msg, rank);
-    ak_gwalk_tree(w, git_commit_tree_id(c), "", rank);
+    if (w->scan) ak_gscan_message(w->scan, w->cstack.data + f->msg, rank);
+    ak_buf_reset(&w->path);
+    visit_tree(w, &f->tree, base ? &base_id : NULL, rank);
 }
 
 void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
@@ -269,12 +484,14 @@ void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
     while (st.len) {
         frame *f = &st.items[st.len - 1];
         if (f->next < f->nparents) {
-            git_commit *c = f->c; /* enter may move the stack */
-            enter(w, &st, git_commit_parent_id(c, f->next++), c);
+            git_oid parent, child = f->id; /* enter may move the stack */
+            memcpy(parent.id, w->cstack.data + f->at + (size_t)f->next++ * GIT_OID_RAWSZ,
+                   GIT_OID_RAWSZ);
+            enter(w, &st, &parent, &child);
             continue;
         }
-        number(w, f->c);
-        git_commit_free(f->c);
+        number(w, f);
+        w->cstack.len = f->at;
         st.len--;
     }
     free(st.items);

@@ -76,6 +76,20 @@ check "$(by_id "$id8")[0]['commit']['summary']=='dangling' and $(by_id "$id8")[0
 run scan --git --format jsonl -j 1 "$R"; a=$OUT
 run scan --git --format jsonl -j 4 "$R"; [ "$a" = "$OUT" ] || fail "output depends on threads"
 
+# everything in one pack, the dangling commit's objects included: every blob of the packs is
+# scanned before the walk says which are reachable, so a key only in an unreachable blob, or only
+# at an excluded path, must still not be reported, and the counts stay those of the walk
+cp -r "$R/.git" "$TMP/packed.git"
+git -C "$TMP/packed.git" cat-file --batch-all-objects --batch-check='%(objectname)' |
+  git -C "$TMP/packed.git" pack-objects -q "$TMP/packed.git/objects/pack/pack" >/dev/null
+git -C "$TMP/packed.git" prune-packed
+[ -z "$(find "$TMP/packed.git/objects" -path '*/objects/??/*' -type f)" ] || fail "loose objects left"
+json "$TMP/packed.git"; expect_rc 1; expect_not_out "$id8"; expect_out "$id1"
+run scan --git "$TMP/packed.git"; expect_out "scanned $nblobs blobs in $ncommits commits"
+json --exclude config.ini "$TMP/packed.git"; expect_rc 1; expect_not_out "$id1"; expect_out "$id2"
+json --all-objects "$TMP/packed.git"; expect_rc 1; expect_out "$id8"
+check "$(by_id "$id8")[0]['commit']['summary']=='dangling' and $(by_id "$id8")[0]['path']=='dangling.txt'"
+
 # a bare clone and a shallow clone
 git clone -q --bare "$R" "$TMP/bare.git"
 run scan --git "$TMP/bare.git"; expect_rc 1; expect_out "$id1"; expect_out "$id4"
@@ -97,4 +111,9 @@ git -C "$TMP/clean" commit -qm init
 run scan --git "$TMP/clean"; expect_rc 0; expect_out "1 blob in 1 commit"
 # not a repository
 run scan --git "$TMP/nowhere"; expect_rc 2
+# a SHA-256 repository: refused, saying why
+if git init -q --object-format=sha256 "$TMP/sha256" 2>/dev/null; then
+  run scan --git "$TMP/sha256"; expect_rc 2
+  grep -q "a sha256 repository" <<<"$ERR" || fail "no reason given for a SHA-256 repository: $ERR"
+fi
 echo ok
