@@ -5,7 +5,7 @@
 set -e
 build=$(cd "$(dirname "$AKHOUND")" && pwd)
 D=$TMP/inst
-make -s -C "$AK_ROOT" install BUILD="$build" DESTDIR="$D" PREFIX=/usr >"$TMP/make.log" 2>&1 || fail "make install: $(cat "$TMP/make.log")"
+env -u MAKEFLAGS -u MFLAGS make -s -C "$AK_ROOT" install BUILD="$build" DESTDIR="$D" PREFIX=/usr >"$TMP/make.log" 2>&1 || fail "make install: $(cat "$TMP/make.log")"
 (cd "$D" && find . -type f | sort) > "$TMP/files"
 cat > "$TMP/want" <<'L'
 ./usr/bin/akhound
