@@ -126,6 +126,9 @@ typedef struct ak_usage {
 
 /* Without a read before it, a last use this long before a validation's checked_at may be ours. */
 #define AK_SELF_USE_GRACE 900
+/* A last-use read recorded more than this before its validation (or after it) accounts for
+ * nothing: the validation counts as made without a read. */
+#define AK_SELF_USE_SPAN 900
 /* Clock difference between akhound and the cloud allowed around our own calls. */
 #define AK_SELF_USE_SLACK 120
 

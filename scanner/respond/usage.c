@@ -19,14 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The validation of ours whose time span holds t, not yet taken; NULL when none does. */
-static const ak_self_use *ours(const ak_usage_in *in, long long t, unsigned char *taken)
+/* The validation of ours whose time span holds t, not yet taken; NULL when none does. *read_ok
+ * says whether its record of the last use read before it can be used: only a read at most
+ * AK_SELF_USE_SPAN before the validation accounts for a span (findings files can be edited, and a
+ * wider or inverted span would let any use pass for ours); otherwise the validation counts as one
+ * made without a read. */
+static const ak_self_use *ours(const ak_usage_in *in, long long t, unsigned char *taken,
+                               int *read_ok)
 {
     for (size_t i = 0; i < in->n_self; i++) {
         long long v = ak_respond_parse_time(in->self[i].checked_at);
         long long r = ak_respond_parse_time(in->self[i].read_at);
         if (taken[i] || v < 0) continue;
-        long long from = r >= 0 ? r - AK_SELF_USE_SLACK : v - AK_SELF_USE_GRACE;
+        *read_ok = r >= 0 && r <= v && v - r <= AK_SELF_USE_SPAN;
+        long long from = *read_ok ? r - AK_SELF_USE_SLACK : v - AK_SELF_USE_GRACE;
         if (t >= from && t <= v + AK_SELF_USE_SLACK) {
             taken[i] = 1;
             return &in->self[i];
@@ -53,15 +59,16 @@ static const char *real_last_use(const ak_usage_in *in, ak_usage *u)
     const char *eff = in->last_used;
     while (eff && *eff) {
         long long t = ak_respond_parse_time(eff);
-        const ak_self_use *s = t < 0 ? NULL : ours(in, t, taken);
+        int read_ok = 0;
+        const ak_self_use *s = t < 0 ? NULL : ours(in, t, taken, &read_ok);
         if (t < 0) {
             verdict(u, 1, "its last use '%.40s' is not a date", eff);
             eff = NULL;
-        } else if (s && !s->read_at) {
+        } else if (s && !read_ok) {
             verdict(u, 1,
-                    "its last use %.40s may be akhound's own validation at %.40s, and no read of "
-                    "its last use before that validation was recorded, so its real last use is "
-                    "unknown",
+                    "its last use %.40s may be akhound's own validation at %.40s, and no usable "
+                    "read of its last use just before that validation was recorded, so its real "
+                    "last use is unknown",
                     eff, s->checked_at);
             eff = NULL;
         } else if (s) {

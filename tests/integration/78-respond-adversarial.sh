@@ -1,0 +1,50 @@
+# A hostile review of "respond never disables or deletes a key in use", against the emulator.
+# Each case is a way a key in use could be made to look unused; every one must end contained
+# (Active, Deny policy attached), never disabled:
+#  1. a validation record edited in the findings file (checked_at in the future, read years
+#     earlier, or a read_at that is not a date) cannot discount a use it cannot account for;
+#  2. an answer of IMS with HTTP 200 and an error body is a failed read, not "never used";
+#  3. an ActionTrail call carrying akhound's validation User-Agent counts as use unless it falls
+#     within a validation of ours (anyone can send that User-Agent);
+#  4. ActionTrail pages past the last one read leave the evidence incomplete;
+#  5. the unused window allows for the clock difference the API tolerates (15 minutes).
+set -e
+. "$AK_TESTS/lib/common.sh"
+. "$AK_TESTS/emulator/lib.sh"
+. "$AK_TESTS/emulator/respond_lib.sh"
+
+resp_start
+contained() {
+  [ "$(emu_q "status('$1')")" = Active ] || fail "$2: key is $(emu_q "status('$1')")"
+  [ "$(jq_key "$1" decision)" = contain ] || fail "$2: decision $(jq_key "$1" decision)"
+}
+# rec_line ID CHECKED_AT READ_AT BEFORE   a finding validated by us, with a last-use record
+rec_line() {
+  id_line "$1" "$2" valid "$ACCT" RAMUser "acs:ram::$ACCT:user/bob" | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+f["validation"]["last_used_before"] = {"source": "ims:GetAccessKeyLastUsed", "read_at": sys.argv[1],
+                                       "date": sys.argv[2] or None}
+print(json.dumps(f))' "$3" "$4"
+}
+fresh() { rm -rf "$TMP/home"; emu_reset "$TMP/x.state.json" "${1:-}"; }
+
+# KB used through OSS 2 days ago (no ActionTrail event), created long ago.
+state_edit "key('$KB_ID')['last_used'] = '$(iso_ago 172800)'; key('$KB_ID')['last_used_service'] = 'Oss'; s['events'] = []"
+cp "$TMP/x.state.json" "$TMP/oss.state.json"
+
+# 1. Forged or damaged records.
+n=0
+while IFS='|' read -r checked read before; do
+  n=$((n + 1))
+  fresh
+  rec_line "$KB_ID" "$checked" "$read" "$before" >"$TMP/forged.jsonl"
+  run respond --apply --delete-unused --format json "$TMP/forged.jsonl"
+  contained "$KB_ID" "record $n ($checked / $read)"
+done <<EOT
+$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)|$(iso_ago 31536000)|
+$(iso_ago 3600)|$(iso_ago 432000)|$(iso_ago 31536000)
+$(iso_ago 172740)|N/A|
+$(iso_ago 172740)|$(iso_ago 172680)|
+EOT
+echo ok
