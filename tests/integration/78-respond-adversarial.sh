@@ -47,4 +47,15 @@ $(iso_ago 3600)|$(iso_ago 432000)|$(iso_ago 31536000)
 $(iso_ago 172740)|N/A|
 $(iso_ago 172740)|$(iso_ago 172680)|
 EOT
+
+# 2. IMS answers HTTP 200 with an error body (or no AccessKeyLastUsed at all): the read failed.
+id_line "$KB_ID" >"$TMP/kb.jsonl"
+for action in GetAccessKeyLastUsed ListAccessKeys; do
+  cp "$TMP/oss.state.json" "$TMP/x.state.json"
+  fresh '{"rules": [{"kind": "status", "status": 200, "code": "InternalError", "action": "'$action'", "count": -1}]}'
+  run respond --apply --delete-unused --format json "$TMP/kb.jsonl"
+  expect_rc 2
+  contained "$KB_ID" "$action: 200 with an error body"
+done
+
 echo ok
