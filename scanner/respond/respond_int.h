@@ -132,6 +132,13 @@ typedef struct ak_usage {
 /* Clock difference between akhound and the cloud allowed around our own calls. */
 #define AK_SELF_USE_SLACK 120
 
+/* The time span [*from, *to] in which a use may be validation s of ours: 1 when its last-use
+ * record accounts for the span, 0 when it counts as a validation without a read, -1 when its
+ * checked_at is not a date (it accounts for nothing). */
+int ak_self_span(const ak_self_use *s, long long *from, long long *to);
+/* 1 when time t falls within the span of one of the n validations of ours. */
+int ak_self_holds(const ak_self_use *self, size_t n, long long t);
+
 /* The fail-safe usage rule (usage.c): in use unless positively known unused. */
 void ak_respond_usage(const ak_usage_in *in, ak_usage *u);
 

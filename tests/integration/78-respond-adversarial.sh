@@ -58,4 +58,22 @@ for action in GetAccessKeyLastUsed ListAccessKeys; do
   contained "$KB_ID" "$action: 200 with an error body"
 done
 
+# 3. KO (last used 60 days ago, no finding validated by us): a call carrying akhound's validation
+#    User-Agent from an unknown address 3 days ago is use; so is a call whose time ActionTrail
+#    writes with an offset instead of Z.
+id_line "$KO_ID" >"$TMP/ko.jsonl"
+ev() { # NAME SERVICE TIME AGENT
+  echo "{'eventId': 'x$RANDOM', 'eventName': '$1', 'serviceName': '$2', 'eventTime': '$3', 'eventRW': 'Read',
+   'userAgent': '$4', 'sourceIpAddress': '192.0.2.66', 'userIdentity': {'type': 'ram-user', 'accountId': '$ACCT',
+   'accessKeyId': '$KO_ID', 'userName': 'carol'}}"
+}
+for e in "$(ev GetCallerIdentity Sts "$(iso_ago 259200)" akhound-validate/9.9)" \
+         "$(ev PutObject Oss "$(date -u -d @$(($(date +%s) - 172800 + 28800)) +%Y-%m-%dT%H:%M:%S.123+08:00)" aliyun-sdk)"; do
+  state_edit "s['events'] = [$e]"
+  fresh
+  run respond --apply --delete-unused --format json "$TMP/ko.jsonl"
+  expect_rc 0
+  contained "$KO_ID" "ActionTrail event $e"
+done
+
 echo ok
