@@ -148,6 +148,10 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls, time_t from,
         ak_call_clear(&call);
         if (!token) break;
     }
+    /* Pages left unread may hold a use (the newest come first, but calls passing for ours can
+     * fill the pages read): without a use seen, the evidence is incomplete. */
+    if (token && !error && !s.other)
+        error = ak_strdup("ActionTrail LookupEvents: more events than the pages read");
     free(token);
     json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?}", "days",
                            (json_int_t)((now - from + 86399) / 86400), "events",

@@ -76,4 +76,15 @@ for e in "$(ev GetCallerIdentity Sts "$(iso_ago 259200)" akhound-validate/9.9)" 
   contained "$KO_ID" "ActionTrail event $e"
 done
 
+# 4. KO validated by us a minute ago with its read (the record says 60 days); 510 calls with our
+#    User-Agent within that validation fill ten pages of ActionTrail, a PutObject yesterday is on
+#    the eleventh: not read, so the evidence is incomplete and the key contained.
+state_edit "key('$KO_ID')['last_used'] = '$(iso_ago 65)'
+s['events'] = [$(ev GetCallerIdentity Sts "$(iso_ago 65)" akhound-validate/9.9)] * 510 + [$(ev PutObject Oss "$(iso_ago 86400)" aliyun-sdk)]"
+fresh
+rec_line "$KO_ID" "$(iso_ago 60)" "$(iso_ago 70)" "$(iso_ago 5184000)" >"$TMP/ko-rec.jsonl"
+run respond --apply --delete-unused --format json "$TMP/ko-rec.jsonl"
+expect_rc 2
+contained "$KO_ID" "use on the eleventh page"
+
 echo ok
