@@ -129,6 +129,9 @@ typedef struct ak_usage {
 /* A last-use read recorded more than this before its validation (or after it) accounts for
  * nothing: the validation counts as made without a read. */
 #define AK_SELF_USE_SPAN 900
+/* The clock difference the API accepts in a signed request (15 minutes), so the most that ours
+ * can be off while its calls still work. */
+#define AK_CLOCK_TOLERANCE 900
 /* Clock difference between akhound and the cloud allowed around our own calls. */
 #define AK_SELF_USE_SLACK 120
 

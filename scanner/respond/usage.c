@@ -100,7 +100,9 @@ static const char *real_last_use(const ak_usage_in *in, ak_usage *u)
 void ak_respond_usage(const ak_usage_in *in, ak_usage *u)
 {
     memset(u, 0, sizeof *u);
-    long long window = in->now - (long long)in->unused_days * 86400;
+    /* Our clock may be ahead of the cloud's by as much as the API tolerates in a signed
+     * request's timestamp: a use at the window's edge by the cloud's clock stays inside. */
+    long long window = in->now - (long long)in->unused_days * 86400 - AK_CLOCK_TOLERANCE;
     if (!in->last_used) {
         u->incomplete = 1;
         verdict(u, 1, "its last use could not be read");

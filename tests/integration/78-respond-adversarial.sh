@@ -87,4 +87,14 @@ run respond --apply --delete-unused --format json "$TMP/ko-rec.jsonl"
 expect_rc 2
 contained "$KO_ID" "use on the eleventh page"
 
+# 5. The cloud's clock is 10 minutes behind ours (the API accepts up to 15): KO last used
+#    29 days 23 h 55 min ago by the cloud's clock is within the 30-day window.
+state_edit "key('$KO_ID')['last_used'] = '$(iso_ago $((600 + 2592000 - 300)))'; s['events'] = []"
+fresh
+emu_ctl POST clock '{"skew_seconds": -600}' >/dev/null
+run respond --apply --delete-unused --format json "$TMP/ko.jsonl"
+expect_rc 0
+contained "$KO_ID" "last use at the window's edge, clocks 10 minutes apart"
+emu_ctl POST clock '{"skew_seconds": 0}' >/dev/null
+
 echo ok
