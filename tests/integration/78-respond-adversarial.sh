@@ -97,4 +97,26 @@ expect_rc 0
 contained "$KO_ID" "last use at the window's edge, clocks 10 minutes apart"
 emu_ctl POST clock '{"skew_seconds": 0}' >/dev/null
 
+# 6. rotate --finish. KB is rotated (its use through OSS leaves no ActionTrail event). The old
+#    key's last use written with an offset is not "never"; and when the new key's first use is
+#    unknown (no ActionTrail event, only its last use), an old-key use after the new key was
+#    created may be after the switch: both stop, the old key stays active.
+cp "$TMP/oss.state.json" "$TMP/x.state.json"
+fresh
+run rotate "$KB_ID" --apply --secret-file "$TMP/new.json"
+expect_rc 0
+NEW=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["AccessKeyId"])' "$TMP/new.json")
+emu_ctl GET state >"$TMP/rotated.state.json"
+offset_time=$(date -u -d @$(($(date +%s) - 30 + 28800)) +%Y-%m-%dT%H:%M:%S+08:00)
+for edit in "key('$NEW')['last_used'] = '$(iso_ago 120)'; key('$KB_ID')['last_used'] = '$offset_time'
+s['events'] = [dict($(ev PutObject Oss "$(iso_ago 120)" aliyun-sdk), userIdentity={'accessKeyId': '$NEW'})]" \
+            "key('$NEW')['created'] = '$(iso_ago 86400)'; key('$NEW')['last_used'] = '$(iso_ago 60)'
+key('$KB_ID')['last_used'] = '$(iso_ago 3600)'; s['events'] = []"; do
+  state_edit "$edit" "$TMP/rotated.state.json"
+  emu_reset "$TMP/x.state.json"
+  run rotate --finish "$KB_ID" --apply --format json
+  expect_rc 2
+  [ "$(emu_q "status('$KB_ID')")" = Active ] || fail "rotate --finish ($edit): old key $(emu_q "status('$KB_ID')")"
+done
+
 echo ok
