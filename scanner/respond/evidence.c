@@ -154,10 +154,10 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls, time_t from,
         error = ak_strdup("ActionTrail LookupEvents: more events than the pages read");
     free(token);
     json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?}", "days",
-                           (json_int_t)((now - from + 86399) / 86400), "events",
-                           (json_int_t)s.count, "other_calls", (json_int_t)s.other, "event_names",
-                           s.names, "source_ips", s.ips, "footholds", s.footholds, "first",
-                           s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
+                           (json_int_t)((now - from - AK_CLOCK_TOLERANCE + 86399) / 86400),
+                           "events", (json_int_t)s.count, "other_calls", (json_int_t)s.other,
+                           "event_names", s.names, "source_ips", s.ips, "footholds", s.footholds,
+                           "first", s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
     if (error) json_object_set_new(ev, "error", json_string(error));
     free(error);
     return ev;
@@ -191,7 +191,8 @@ static int user_flag(ak_rctx *c, ak_rkey *k, const char *action, const char *abs
 void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
 {
     json_t *calls = json_object_get(k->entry, "read_calls");
-    time_t now = time(NULL);
+    /* Like the last-use rule, allow for our clock being ahead of the cloud's. */
+    time_t now = time(NULL) - AK_CLOCK_TOLERANCE;
     json_object_set_new(k->facts, "evidence",
                         lookup_events(c, k, calls,
                                       now - (time_t)ak_respond_evidence_days(c->o) * 86400,
