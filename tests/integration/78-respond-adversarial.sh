@@ -7,7 +7,9 @@
 #  3. an ActionTrail call carrying akhound's validation User-Agent counts as use unless it falls
 #     within a validation of ours (anyone can send that User-Agent);
 #  4. ActionTrail pages past the last one read leave the evidence incomplete;
-#  5. the unused window allows for the clock difference the API tolerates (15 minutes).
+#  5. the unused window allows for the clock difference the API tolerates (15 minutes);
+#  6. rotate --finish stops (old key left active) on an old-key last use that is not a date, and
+#     when the new key's first use is unknown and the old key was used after its creation.
 set -e
 . "$AK_TESTS/lib/common.sh"
 . "$AK_TESTS/emulator/lib.sh"
