@@ -58,6 +58,20 @@ static void record(ak_rctx *c, const char *key_id, const char *step, int write, 
     if (ak_audit_write(c->audit, &e) < 0) ak_error("respond: cannot write the audit log");
 }
 
+/* An answer with HTTP 200 whose body carries an error Code (a gateway or a service fault) is an
+ * error, not an empty success: otherwise a last-use read would read as "never used". */
+static void error_in_success(ak_call *call)
+{
+    const char *code = json_string_value(json_object_get(call->body, "Code"));
+    if (call->state != AK_CALL_OK || !code) return;
+    call->state = AK_CALL_API_ERROR;
+    free(call->code);
+    call->code = ak_strdup(code);
+    const char *msg = json_string_value(json_object_get(call->body, "Message"));
+    free(call->message);
+    call->message = msg ? ak_strdup(msg) : NULL;
+}
+
 int ak_rcall(ak_rctx *c, const char *key_id, const char *step, int write, ak_call *call,
              json_t *calls)
 {
@@ -71,6 +85,7 @@ int ak_rcall(ak_rctx *c, const char *key_id, const char *step, int write, ak_cal
         call->error = ak_buf_detach(&err);
     }
     ak_buf_free(&err);
+    error_in_success(call);
     c->calls++;
     if (c->crash_after >= 0 && c->calls >= (unsigned long)c->crash_after) _exit(86);
     char *detail = call->state == AK_CALL_OK ? NULL : ak_rcall_error(call);

@@ -3,8 +3,9 @@
  * EventAccessKeyId, over the unused window or --evidence-days if longer), and whether the key's
  * user can log on to the console and has MFA. ActionTrail can prove use, never non-use: calls in
  * the unused window count as use, except akhound's own validations (STS GetCallerIdentity with
- * akhound's validation User-Agent). A failed ActionTrail read is noted ("error") and makes the key
- * count as in use (usage.c); the MFA and console reads only inform.
+ * akhound's validation User-Agent, within the time of a validation of ours). A failed ActionTrail
+ * read is noted ("error") and makes the key count as in use (usage.c); the MFA and console reads
+ * only inform.
  */
 #include "cloud/validate.h"
 #include "respond/respond_int.h"
@@ -75,6 +76,7 @@ static json_t *foothold_json(json_t *e, const char *name)
 }
 
 typedef struct summary {
+    const ak_rkey *k; /* its validations tell which calls may be ours */
     long count, other;
     json_t *names, *ips, *footholds;
     char first[32], last[32];
@@ -98,9 +100,13 @@ static void summarize(summary *s, json_t *events)
             if (!s->last[0] || strcmp(t, s->last) > 0) strcpy(s->last, t);
         }
         const char *ua = json_string_value(json_object_get(e, "userAgent"));
+        /* Anyone can send our User-Agent: a call is ours only when it also falls within one of
+         * our validations of the key. */
+        long long when = ak_respond_parse_time(t);
         int self = name && !strcmp(name, "GetCallerIdentity") && svc && !strcasecmp(svc, "sts") &&
-                   ua && !strncmp(ua, AK_VALIDATE_USER_AGENT, strlen(AK_VALIDATE_USER_AGENT));
-        if (!self && ak_respond_parse_time(t) >= s->used_since) s->other++;
+                   ua && !strncmp(ua, AK_VALIDATE_USER_AGENT, strlen(AK_VALIDATE_USER_AGENT)) &&
+                   ak_self_holds(s->k->self, s->k->n_self, when);
+        if (!self && (when < 0 || when >= s->used_since)) s->other++;
         if (is_foothold(name) && json_array_size(s->footholds) < MAX_LISTED)
             json_array_append_new(s->footholds, foothold_json(e, name));
     }
@@ -113,7 +119,7 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls, time_t from,
     time_t now = time(NULL);
     ak_iso8601(start, from);
     ak_iso8601(end, now);
-    summary s = {.names = json_array(), .ips = json_array(), .footholds = json_array()};
+    summary s = {.k = k, .names = json_array(), .ips = json_array(), .footholds = json_array()};
     s.used_since = (long long)used_since;
     char *token = NULL, *error = NULL;
     for (int page = 0; page < MAX_PAGES; page++) {
@@ -142,12 +148,16 @@ static json_t *lookup_events(ak_rctx *c, ak_rkey *k, json_t *calls, time_t from,
         ak_call_clear(&call);
         if (!token) break;
     }
+    /* Pages left unread may hold a use (the newest come first, but calls passing for ours can
+     * fill the pages read): without a use seen, the evidence is incomplete. */
+    if (token && !error && !s.other)
+        error = ak_strdup("ActionTrail LookupEvents: more events than the pages read");
     free(token);
     json_t *ev = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?}", "days",
-                           (json_int_t)((now - from + 86399) / 86400), "events",
-                           (json_int_t)s.count, "other_calls", (json_int_t)s.other, "event_names",
-                           s.names, "source_ips", s.ips, "footholds", s.footholds, "first",
-                           s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
+                           (json_int_t)((now - from - AK_CLOCK_TOLERANCE + 86399) / 86400),
+                           "events", (json_int_t)s.count, "other_calls", (json_int_t)s.other,
+                           "event_names", s.names, "source_ips", s.ips, "footholds", s.footholds,
+                           "first", s.first[0] ? s.first : NULL, "last", s.last[0] ? s.last : NULL);
     if (error) json_object_set_new(ev, "error", json_string(error));
     free(error);
     return ev;
@@ -181,7 +191,8 @@ static int user_flag(ak_rctx *c, ak_rkey *k, const char *action, const char *abs
 void ak_evidence_gather(ak_rctx *c, ak_rkey *k)
 {
     json_t *calls = json_object_get(k->entry, "read_calls");
-    time_t now = time(NULL);
+    /* Like the last-use rule, allow for our clock being ahead of the cloud's. */
+    time_t now = time(NULL) - AK_CLOCK_TOLERANCE;
     json_object_set_new(k->facts, "evidence",
                         lookup_events(c, k, calls,
                                       now - (time_t)ak_respond_evidence_days(c->o) * 86400,

@@ -116,8 +116,14 @@ static int read_last_used(ak_rctx *c, ak_rkey *k, json_t *calls)
     ak_call call = {
         .product = AK_PRODUCT_IMS, .action = "GetAccessKeyLastUsed", .params = p, .n_params = 2};
     int rc = ak_rcall(c, k->key_id, "last_used", 0, &call, calls);
-    if (rc == AK_RCALL_OK) {
-        json_t *lu = json_object_get(call.body, "AccessKeyLastUsed");
+    json_t *lu = json_object_get(call.body, "AccessKeyLastUsed");
+    if (rc == AK_RCALL_OK && !json_is_object(lu)) {
+        json_object_set_new(
+            k->facts, "last_used",
+            json_pack("{s:s}", "error",
+                      "IMS GetAccessKeyLastUsed: no AccessKeyLastUsed in the answer"));
+        rc = AK_RCALL_FAILED;
+    } else if (rc == AK_RCALL_OK) {
         const char *d = jstr(lu, "LastUsedDate");
         json_object_set_new(k->facts, "last_used",
                             json_pack("{s:s?, s:s?, s:s?}", "date", d && *d ? d : NULL, "service",
@@ -139,16 +145,21 @@ static void read_key(ak_rctx *c, ak_rkey *k, json_t *calls)
     ak_call call = {
         .product = AK_PRODUCT_IMS, .action = "ListAccessKeys", .params = p, .n_params = 1};
     json_t *key = NULL;
-    if (ak_rcall(c, k->key_id, "key_status", 0, &call, calls) == AK_RCALL_OK) {
+    json_t *list = NULL;
+    if (ak_rcall(c, k->key_id, "key_status", 0, &call, calls) == AK_RCALL_OK)
+        list = json_object_get(json_object_get(call.body, "AccessKeys"), "AccessKey");
+    if (json_is_array(list)) {
         size_t i;
         json_t *e;
-        AK_JSON_EACH(json_object_get(json_object_get(call.body, "AccessKeys"), "AccessKey"), i, e)
+        AK_JSON_EACH(list, i, e)
         if (jstr(e, "AccessKeyId") && !strcmp(jstr(e, "AccessKeyId"), k->key_id))
             key = json_pack("{s:s?, s:s?}", "status", jstr(e, "Status"), "created",
                             jstr(e, "CreateDate"));
         if (!key) key = json_pack("{s:s}", "status", "absent");
     } else {
-        char *why = ak_rcall_error(&call);
+        char *why = call.state == AK_CALL_OK
+                        ? ak_strdup("IMS ListAccessKeys: no AccessKeys.AccessKey in the answer")
+                        : ak_rcall_error(&call);
         key = json_pack("{s:s}", "error", why);
         free(why);
     }
@@ -174,6 +185,8 @@ static void decide_usage(ak_rctx *c, ak_rkey *k)
                       .unused_days = c->o->unused_days};
     ak_usage u;
     ak_respond_usage(&in, &u);
+    /* The key's status is a needed read too: without it the run is incomplete. */
+    if (jstr(key, "error")) u.incomplete = 1;
     int inactive = jstr(key, "status") && !strcmp(jstr(key, "status"), "Inactive");
     json_object_set_new(k->facts, "usage",
                         json_pack("{s:b, s:s, s:b, s:s?, s:i}", "in_use", u.in_use, "reason",

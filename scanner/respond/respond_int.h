@@ -126,8 +126,21 @@ typedef struct ak_usage {
 
 /* Without a read before it, a last use this long before a validation's checked_at may be ours. */
 #define AK_SELF_USE_GRACE 900
+/* A last-use read recorded more than this before its validation (or after it) accounts for
+ * nothing: the validation counts as made without a read. */
+#define AK_SELF_USE_SPAN 900
+/* The clock difference the API accepts in a signed request (15 minutes), so the most that ours
+ * can be off while its calls still work. */
+#define AK_CLOCK_TOLERANCE 900
 /* Clock difference between akhound and the cloud allowed around our own calls. */
 #define AK_SELF_USE_SLACK 120
+
+/* The time span [*from, *to] in which a use may be validation s of ours: 1 when its last-use
+ * record accounts for the span, 0 when it counts as a validation without a read, -1 when its
+ * checked_at is not a date (it accounts for nothing). */
+int ak_self_span(const ak_self_use *s, long long *from, long long *to);
+/* 1 when time t falls within the span of one of the n validations of ours. */
+int ak_self_holds(const ak_self_use *self, size_t n, long long t);
 
 /* The fail-safe usage rule (usage.c): in use unless positively known unused. */
 void ak_respond_usage(const ak_usage_in *in, ak_usage *u);

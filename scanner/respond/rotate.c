@@ -300,8 +300,13 @@ static void usage_of(rot *r, const char *id, time_t since, json_t *into)
     ak_call call = {
         .product = AK_PRODUCT_IMS, .action = "GetAccessKeyLastUsed", .params = p, .n_params = 2};
     if (read_call(r, &call) == AK_RCALL_OK) {
-        const char *d = jstr(json_object_get(call.body, "AccessKeyLastUsed"), "LastUsedDate");
+        json_t *lu = json_object_get(call.body, "AccessKeyLastUsed");
+        const char *d = jstr(lu, "LastUsedDate");
         json_object_set_new(into, "last_used", d && *d ? json_string(d) : json_null());
+        if (!json_is_object(lu))
+            stop(r, "IMS GetAccessKeyLastUsed for %s: no AccessKeyLastUsed in the answer", id);
+        else if (d && *d && ak_respond_parse_time(d) < 0)
+            stop(r, "the last use of %s, '%.40s', is not a date: its use is unknown", id, d);
     }
     ak_call_clear(&call);
     ak_rkey k = {
@@ -314,8 +319,9 @@ static void usage_of(rot *r, const char *id, time_t since, json_t *into)
     json_decref(k.entry);
 }
 
-/* 0 when the old key is unused since the new key's first use (or --force). */
-static int check_switched(rot *r)
+/* 0 when the old key is unused since the new key's first use (or --force). new_created: the new
+ * key's CreateDate (-1 unknown), the earliest the switch can have been. */
+static int check_switched(rot *r, long long new_created)
 {
     json_t *nu = json_object(), *ou = json_object();
     json_object_set_new(r->report, "new_key_use", nu);
@@ -342,6 +348,16 @@ static int check_switched(rot *r)
     json_t *trail = json_object_get(ou, "actiontrail");
     long calls = (long)json_integer_value(json_object_get(trail, "other_calls"));
     long long last = ak_respond_parse_time(jstr(ou, "last_used"));
+    if (!first && (new_created < 0 || last > new_created + AK_SELF_USE_SLACK) && !r->o->force) {
+        /* Only the new key's last use is known (no ActionTrail event, e.g. OSS only): its first
+         * use, the switch, may be anywhere after its creation. */
+        stop(r,
+             "the new key's first use is unknown (ActionTrail shows none; last used %s), and %s "
+             "was last used %s, after the new key was created: maybe after the switch. Judge "
+             "it, then re-run with --force",
+             since, r->old_id, jstr(ou, "last_used"));
+        return -1;
+    }
     if ((calls > 0 || last > t + AK_SELF_USE_SLACK) && !r->o->force) {
         char *ips = json_dumps(json_object_get(trail, "source_ips"), JSON_COMPACT);
         stop(r,
@@ -374,13 +390,14 @@ static void finish(rot *r)
     json_t *old = find_key(keys, r->old_id);
     json_object_set_new(r->k.facts, "key",
                         json_pack("{s:s}", "status", old ? jstr(old, "Status") : "absent"));
+    long long new_created = ak_respond_parse_time(jstr(find_key(keys, r->new_id), "CreateDate"));
     json_decref(keys);
     if (r->stopped) return;
     ak_step_status done = AK_STEP_NONE;
     ak_buf e2 = AK_BUF_INIT;
     ak_ledger_step_get(r->c->ledger, r->old_id, "disable", &done, &e2);
     ak_buf_free(&e2);
-    if (done != AK_STEP_DONE && old && check_switched(r) < 0) return;
+    if (done != AK_STEP_DONE && old && check_switched(r, new_created) < 0) return;
     const char *names[3] = {"disable", "delete", "detach"};
     int pending = 0;
     for (size_t i = 0; i < (r->o->delete_old ? 3u : 1u); i++)

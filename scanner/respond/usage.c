@@ -19,15 +19,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The validation of ours whose time span holds t, not yet taken; NULL when none does. */
-static const ak_self_use *ours(const ak_usage_in *in, long long t, unsigned char *taken)
+int ak_self_span(const ak_self_use *s, long long *from, long long *to)
 {
+    long long v = ak_respond_parse_time(s->checked_at);
+    long long r = ak_respond_parse_time(s->read_at);
+    if (v < 0) return -1;
+    /* Only a read at most AK_SELF_USE_SPAN before the validation accounts for a span (findings
+     * files can be edited, and a wider or inverted span would let any use pass for ours). */
+    int read_ok = r >= 0 && r <= v && v - r <= AK_SELF_USE_SPAN;
+    *from = read_ok ? r - AK_SELF_USE_SLACK : v - AK_SELF_USE_GRACE;
+    *to = v + AK_SELF_USE_SLACK;
+    return read_ok;
+}
+
+int ak_self_holds(const ak_self_use *self, size_t n, long long t)
+{
+    long long from, to;
+    for (size_t i = 0; t >= 0 && i < n; i++)
+        if (ak_self_span(&self[i], &from, &to) >= 0 && t >= from && t <= to) return 1;
+    return 0;
+}
+
+/* The validation of ours whose time span holds t, not yet taken; NULL when none does. *read_ok
+ * says whether its record of the last use read before it can be used; otherwise the validation
+ * counts as one made without a read. */
+static const ak_self_use *ours(const ak_usage_in *in, long long t, unsigned char *taken,
+                               int *read_ok)
+{
+    long long from, to;
     for (size_t i = 0; i < in->n_self; i++) {
-        long long v = ak_respond_parse_time(in->self[i].checked_at);
-        long long r = ak_respond_parse_time(in->self[i].read_at);
-        if (taken[i] || v < 0) continue;
-        long long from = r >= 0 ? r - AK_SELF_USE_SLACK : v - AK_SELF_USE_GRACE;
-        if (t >= from && t <= v + AK_SELF_USE_SLACK) {
+        if (taken[i] || (*read_ok = ak_self_span(&in->self[i], &from, &to)) < 0) continue;
+        if (t >= from && t <= to) {
             taken[i] = 1;
             return &in->self[i];
         }
@@ -53,15 +75,16 @@ static const char *real_last_use(const ak_usage_in *in, ak_usage *u)
     const char *eff = in->last_used;
     while (eff && *eff) {
         long long t = ak_respond_parse_time(eff);
-        const ak_self_use *s = t < 0 ? NULL : ours(in, t, taken);
+        int read_ok = 0;
+        const ak_self_use *s = t < 0 ? NULL : ours(in, t, taken, &read_ok);
         if (t < 0) {
             verdict(u, 1, "its last use '%.40s' is not a date", eff);
             eff = NULL;
-        } else if (s && !s->read_at) {
+        } else if (s && !read_ok) {
             verdict(u, 1,
-                    "its last use %.40s may be akhound's own validation at %.40s, and no read of "
-                    "its last use before that validation was recorded, so its real last use is "
-                    "unknown",
+                    "its last use %.40s may be akhound's own validation at %.40s, and no usable "
+                    "read of its last use just before that validation was recorded, so its real "
+                    "last use is unknown",
                     eff, s->checked_at);
             eff = NULL;
         } else if (s) {
@@ -77,7 +100,9 @@ static const char *real_last_use(const ak_usage_in *in, ak_usage *u)
 void ak_respond_usage(const ak_usage_in *in, ak_usage *u)
 {
     memset(u, 0, sizeof *u);
-    long long window = in->now - (long long)in->unused_days * 86400;
+    /* Our clock may be ahead of the cloud's by as much as the API tolerates in a signed
+     * request's timestamp: a use at the window's edge by the cloud's clock stays inside. */
+    long long window = in->now - (long long)in->unused_days * 86400 - AK_CLOCK_TOLERANCE;
     if (!in->last_used) {
         u->incomplete = 1;
         verdict(u, 1, "its last use could not be read");

@@ -125,7 +125,13 @@ def iso_now(skew=0):
 
 
 def parse_iso(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    """A UTC date as the API writes it; a state may also hold other ISO 8601 forms (an offset,
+    milliseconds), which the real service might send, to test akhound against them."""
+    try:
+        return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        t = datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        return t if t.tzinfo else t.replace(tzinfo=datetime.timezone.utc)
 
 
 def request_id():

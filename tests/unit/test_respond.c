@@ -97,6 +97,19 @@ static void test_usage(void **state)
     assert_int_equal(usage_of("2024-06-30T10:59:58Z", old, two, 2, 0, 0, &u), 0);
     two[1].read_at = NULL;
     assert_int_equal(usage_of("2024-06-30T10:59:58Z", old, two, 2, 0, 0, &u), 1);
+    /* a record that cannot account for the span (read days before, after the validation, or
+     * not a date) discounts nothing: the validation counts as one without a read */
+    ak_self_use bad[] = {{"2024-06-30T11:00:00Z", "2024-06-25T11:00:00Z", ""},
+                         {"2024-06-30T11:00:00Z", "2024-06-30T11:00:30Z", ""},
+                         {"2024-06-30T11:00:00Z", "N/A", ""}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(usage_of("2024-06-28T00:00:00Z", old, &bad[i], 1, 0, 0, &u), 1);
+        assert_int_equal(usage_of("2024-06-30T10:59:58Z", old, &bad[i], 1, 0, 0, &u), 1);
+    }
+    /* an ActionTrail call is ours only within a validation of ours */
+    assert_true(ak_self_holds(rd, 1, ak_respond_parse_time("2024-06-30T10:59:58Z")));
+    assert_false(ak_self_holds(rd, 1, ak_respond_parse_time("2024-06-29T10:59:58Z")));
+    assert_false(ak_self_holds(bad, 1, ak_respond_parse_time("2024-06-27T10:59:58Z")));
     assert_int_equal(ak_respond_parse_time("yesterday"), -1);
 }
 
