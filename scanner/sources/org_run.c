@@ -40,7 +40,7 @@ typedef struct org_run {
     pthread_mutex_t lock; /* res, busy, eviction */
     ak_org_result *res;
     char **busy; /* per worker: the cache name of the mirror in use, or NULL */
-    atomic_ulong done, failed, findings, blobs, bytes, skipped, unchanged, rescanned;
+    atomic_ulong done, failed, findings, blobs, bytes, skipped, unchanged, rescanned, not_contacted;
     char now[21]; /* ISO 8601 UTC: first_seen / last_seen of what this run finds */
     atomic_int stop, rules_said;
     double start;
@@ -98,7 +98,7 @@ static int mirror_with_retries(org_run *run, const ak_org_repo *r, const char *d
     int rc = -1;
     for (unsigned attempt = 0; rc && attempt <= o->retries; attempt++) {
         ak_buf_reset(&err);
-        rc = ak_org_mirror(r, dir, &o->auth, &err);
+        rc = ak_org_mirror(r, dir, &o->auth, o->detect == AK_DETECT_FETCH, &err);
         if (rc && attempt < o->retries) {
             redact(&err, o->auth.github_token);
             redact(&err, o->auth.gitlab_token);
@@ -236,11 +236,16 @@ typedef struct repo_paths {
     ak_buf dir, state, inventory;
 } repo_paths;
 
-/* Decides what to read, scans it and merges it into the inventory; 0, or -1 with the reason. */
+/* Decides what to read, scans it and merges it into the inventory; 0, or -1 with the reason.
+ * *keep_state: nothing the state holds changed (same tips, same push time): it is not rewritten. */
 static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak_org_state *st,
-                     ak_org_inventory *inv, ak_scan_summary *sum, int *unchanged, ak_buf *err)
+                     ak_org_inventory *inv, ak_scan_summary *sum, int *keep_state, ak_buf *err)
 {
     int loaded = ak_org_state_load(st, p->state.data, run->rules_version);
+    /* the push time listed before the fetch: a push after the listing makes the next run's
+     * listing differ, so it errs towards contacting the repository again */
+    int same_push = !strcmp(st->pushed_at, r->pushed_at ? r->pushed_at : "");
+    ak_org_state_set_pushed(st, r->pushed_at);
     if (loaded == 2 && !atomic_exchange(&run->rules_said, 1))
         ak_warn("org: the rules changed since the last scan: reading every repository's whole "
                 "history again");
@@ -252,8 +257,9 @@ static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak
         return -1;
     }
     int complete = loaded != 1 || run->opts->full;
-    *unchanged = !complete && same_tips(st, tips, n_tips);
-    if (*unchanged) {
+    int unchanged = !complete && same_tips(st, tips, n_tips);
+    *keep_state = unchanged && same_push;
+    if (unchanged) {
         atomic_fetch_add(&run->unchanged, 1);
         ak_findings none = {0}; /* nothing lost, nothing new: every entry still reachable */
         ak_org_inventory_merge(inv, &none, 0, run->opts->run_id, run->now);
@@ -289,14 +295,14 @@ static void scan_mirror(org_run *run, const ak_org_repo *r, const repo_paths *p)
     ak_org_inventory inv;
     ak_scan_summary sum = {0};
     ak_buf err = AK_BUF_INIT;
-    int unchanged = 0;
-    int rc = scan_repo(run, r, p, &st, &inv, &sum, &unchanged, &err);
+    int keep_state = 0;
+    int rc = scan_repo(run, r, p, &st, &inv, &sum, &keep_state, &err);
     if (!rc && inv.items.len) rc = ak_org_inventory_save(&inv, p->inventory.data, &err);
     if (!rc && (sum.incomplete || sum.errors)) {
         ak_buf_puts(&err, "the scan met errors (its history is read again next time)");
         rc = -1;
     }
-    if (!rc && !unchanged) rc = ak_org_state_save(&st, p->state.data, &err);
+    if (!rc && !keep_state) rc = ak_org_state_save(&st, p->state.data, &err);
     if (rc) record_failure(run, r, &err);
     atomic_fetch_add(&run->blobs, sum.blobs);
     atomic_fetch_add(&run->bytes, sum.bytes);
@@ -334,6 +340,22 @@ void ak_org_cache_path(const char *cache, const ak_org_repo *r, const char *suff
     ak_buf_puts(out, suffix);
 }
 
+/* PUSH_TIME: 1 when the repository's listed push time equals the one stored after its last
+ * complete scan under these rules, and this run is not its turn to be verified: it is not
+ * contacted, and its inventory stays as it is (last_seen: when a scan last confirmed it). */
+static int push_time_same(const org_run *run, const ak_org_repo *r, const char *state_path)
+{
+    const ak_org_opts *o = run->opts;
+    if (o->detect != AK_DETECT_PUSH_TIME || o->full || !r->pushed_at) return 0;
+    if (o->verify_every && (ak_org_shard_hash(r->name) + o->run_seq) % o->verify_every == 0)
+        return 0;
+    ak_org_state st;
+    int same = ak_org_state_load(&st, state_path, run->rules_version) == 1 && st.pushed_at[0] &&
+               !strcmp(st.pushed_at, r->pushed_at);
+    ak_org_state_free(&st);
+    return same;
+}
+
 static void do_repo(void *item, unsigned worker, void *ctx)
 {
     org_run *run = ctx;
@@ -346,9 +368,14 @@ static void do_repo(void *item, unsigned worker, void *ctx)
     ak_org_cache_path(run->opts->cache, r, ".akstate", &p.state);
     ak_org_cache_path(run->opts->cache, r, ".inventory.jsonl", &p.inventory);
     ak_buf_puts(&cn, ".git");
-    set_busy(run, worker, cn.data);
-    if (!mirror_with_retries(run, r, p.dir.data)) scan_mirror(run, r, &p);
-    set_busy(run, worker, NULL);
+    if (push_time_same(run, r, p.state.data)) {
+        ak_debug("org: %s: push time unchanged (%s): not contacted", r->name, r->pushed_at);
+        atomic_fetch_add(&run->not_contacted, 1);
+    } else {
+        set_busy(run, worker, cn.data);
+        if (!mirror_with_retries(run, r, p.dir.data)) scan_mirror(run, r, &p);
+        set_busy(run, worker, NULL);
+    }
     atomic_fetch_add(&run->done, 1);
     ak_buf_free(&cn);
     ak_buf_free(&p.dir);
@@ -443,6 +470,7 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     res->skipped_blobs = atomic_load(&run.skipped);
     res->unchanged = atomic_load(&run.unchanged);
     res->rescanned = atomic_load(&run.rescanned);
+    res->not_contacted = atomic_load(&run.not_contacted);
     res->sum.seconds = ak_mono_seconds() - run.start;
     for (unsigned i = 0; i < opts->jobs; i++) free(run.busy[i]);
     free(run.busy);
