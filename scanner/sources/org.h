@@ -160,7 +160,8 @@ size_t ak_org_cache_evict(const char *cache, uint64_t max_bytes,
 typedef struct ak_org_state {
     char rules_version[65];
     char pushed_at[AK_ORG_PUSHED_MAX]; /* "" when unknown */
-    uint8_t *blobs;                    /* sorted 20-byte ids */
+    long long checked_at; /* epoch second the run that listed pushed_at began (before its fetch) */
+    uint8_t *blobs;       /* sorted 20-byte ids */
     size_t n_blobs;
     uint8_t *tips; /* sorted 20-byte commit ids */
     size_t n_tips;
@@ -177,8 +178,9 @@ void ak_org_state_free(ak_org_state *st);
 /* 1 when the blob was scanned before. */
 int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20]);
 void ak_org_state_add_blob(ak_org_state *st, const uint8_t id[20]);
-/* Records the listed push time (NULL or too long: unknown). */
-void ak_org_state_set_pushed(ak_org_state *st, const char *pushed_at);
+/* Records the listed push time (NULL or too long: unknown) and when the run that listed it began.
+ */
+void ak_org_state_set_pushed(ak_org_state *st, const char *pushed_at, long long checked_at);
 /* Replaces the tips (n 20-byte ids, copied). */
 void ak_org_state_set_tips(ak_org_state *st, const uint8_t *tips, size_t n);
 /* Writes old and new entries, sorted, atomically (temporary file, fsync, rename), mode 0600. */

@@ -44,6 +44,7 @@ typedef struct org_run {
     char now[21]; /* ISO 8601 UTC: first_seen / last_seen of what this run finds */
     atomic_int stop, rules_said;
     double start;
+    long long started; /* epoch second: before any listing of refs or fetch of this run */
 } org_run;
 
 void ak_org_opts_default(ak_org_opts *o)
@@ -232,6 +233,23 @@ static int scan_pass(org_run *run, const char *dir, ak_org_state *st, const ak_o
     return rc;
 }
 
+/* Seconds a forge may take to stamp a push: GitLab refreshes last_activity_at at most once an
+ * hour; GitHub stamps pushed_at as it takes the push. */
+static long long stamp_lag(const ak_org_repo *r)
+{
+    return r->forge == AK_FORGE_GITLAB ? 3600 : 0;
+}
+
+/* 1 when the stored push time vouches for the stored state: it equals the listed one, and the
+ * run that stored it began at least the forge's stamp lag after it, so any push that run's fetch
+ * missed moved the push time. A time that cannot be parsed never vouches. */
+static int push_vouches(const ak_org_state *st, const ak_org_repo *r)
+{
+    long long t = r->pushed_at ? ak_iso8601_parse(r->pushed_at) : -1;
+    return t >= 0 && st->pushed_at[0] && !strcmp(st->pushed_at, r->pushed_at) &&
+           st->checked_at >= t + stamp_lag(r);
+}
+
 typedef struct repo_paths {
     ak_buf dir, state, inventory;
 } repo_paths;
@@ -244,8 +262,8 @@ static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak
     int loaded = ak_org_state_load(st, p->state.data, run->rules_version);
     /* the push time listed before the fetch: a push after the listing makes the next run's
      * listing differ, so it errs towards contacting the repository again */
-    int same_push = !strcmp(st->pushed_at, r->pushed_at ? r->pushed_at : "");
-    ak_org_state_set_pushed(st, r->pushed_at);
+    int vouched = push_vouches(st, r);
+    ak_org_state_set_pushed(st, r->pushed_at, run->started);
     if (loaded == 2 && !atomic_exchange(&run->rules_said, 1))
         ak_warn("org: the rules changed since the last scan: reading every repository's whole "
                 "history again");
@@ -258,7 +276,7 @@ static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak
     }
     int complete = loaded != 1 || run->opts->full;
     int unchanged = !complete && same_tips(st, tips, n_tips);
-    *keep_state = unchanged && same_push;
+    *keep_state = unchanged && (vouched || !r->pushed_at);
     if (unchanged) {
         atomic_fetch_add(&run->unchanged, 1);
         ak_findings none = {0}; /* nothing lost, nothing new: every entry still reachable */
@@ -340,9 +358,9 @@ void ak_org_cache_path(const char *cache, const ak_org_repo *r, const char *suff
     ak_buf_puts(out, suffix);
 }
 
-/* PUSH_TIME: 1 when the repository's listed push time equals the one stored after its last
- * complete scan under these rules, and this run is not its turn to be verified: it is not
- * contacted, and its inventory stays as it is (last_seen: when a scan last confirmed it). */
+/* PUSH_TIME: 1 when the repository's listed push time vouches for its state (push_vouches) and
+ * this run is not its turn to be verified: it is not contacted, and its inventory stays as it is
+ * (last_seen: when a scan last confirmed it). */
 static int push_time_same(const org_run *run, const ak_org_repo *r, const char *state_path)
 {
     const ak_org_opts *o = run->opts;
@@ -350,8 +368,7 @@ static int push_time_same(const org_run *run, const ak_org_repo *r, const char *
     if (o->verify_every && (ak_org_shard_hash(r->name) + o->run_seq) % o->verify_every == 0)
         return 0;
     ak_org_state st;
-    int same = ak_org_state_load(&st, state_path, run->rules_version) == 1 && st.pushed_at[0] &&
-               !strcmp(st.pushed_at, r->pushed_at);
+    int same = ak_org_state_load(&st, state_path, run->rules_version) == 1 && push_vouches(&st, r);
     ak_org_state_free(&st);
     return same;
 }
@@ -455,6 +472,7 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     pthread_mutex_init(&run.lock, NULL);
     run.busy = ak_calloc(opts->jobs ? opts->jobs : 1, sizeof *run.busy);
     run.start = ak_mono_seconds();
+    run.started = (long long)time(NULL);
     res->repos = repos->len;
     git_libgit2_init(); /* held for the whole run: the per-repository scans nest inside it */
     if (uses_https(repos)) ak_git_tls_enable(opts->auth.ca_file, NULL);

@@ -7,7 +7,7 @@
  *
  * Layout (integers little-endian):
  *   "AKSTATE3\n"  rules version (64 hex digits) "\n"  u64 n_blobs  u64 n_tips
- *   48-byte push time (NUL-padded; empty: unknown)
+ *   48-byte push time (NUL-padded; empty: unknown)  i64 epoch second the check that listed it began
  *   n_blobs sorted 20-byte blob ids  n_tips sorted 20-byte commit ids  u64 FNV-1a of the above
  * "AKSTATE2" files (no push time) are still read; they are written as version 3.
  * A file that is damaged, truncated or from another rules version is ignored: the repository is
@@ -28,7 +28,7 @@
 #define MAGIC_V2 "AKSTATE2\n"
 #define MAGIC_LEN 9
 #define HEAD_LEN_V2 (MAGIC_LEN + 65 + 16)
-#define HEAD_LEN (HEAD_LEN_V2 + AK_ORG_PUSHED_MAX)
+#define HEAD_LEN (HEAD_LEN_V2 + AK_ORG_PUSHED_MAX + 8)
 
 static uint64_t fnv(const uint8_t *p, size_t n)
 {
@@ -90,6 +90,7 @@ static int parse(ak_org_state *st, const uint8_t *d, size_t len, const char *rul
     if (head == HEAD_LEN) { /* the field is NUL-padded; a full one is not a push time we wrote */
         memcpy(st->pushed_at, d + HEAD_LEN_V2, AK_ORG_PUSHED_MAX);
         if (st->pushed_at[AK_ORG_PUSHED_MAX - 1]) st->pushed_at[0] = '\0';
+        st->checked_at = (long long)get_u64(d + HEAD_LEN_V2 + AK_ORG_PUSHED_MAX);
     }
     st->n_blobs = (size_t)nb;
     st->n_tips = (size_t)nt;
@@ -122,8 +123,9 @@ int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20])
     return st->n_blobs && bsearch(id, st->blobs, st->n_blobs, 20, cmp20) != NULL;
 }
 
-void ak_org_state_set_pushed(ak_org_state *st, const char *pushed_at)
+void ak_org_state_set_pushed(ak_org_state *st, const char *pushed_at, long long checked_at)
 {
+    st->checked_at = checked_at;
     size_t n = pushed_at ? strlen(pushed_at) : 0;
     if (n >= AK_ORG_PUSHED_MAX) n = 0; /* not a time stamp: never matches */
     memcpy(st->pushed_at, pushed_at ? pushed_at : "", n);
@@ -209,6 +211,7 @@ int ak_org_state_save(ak_org_state *st, const char *path, ak_buf *err)
     put_u64(d + MAGIC_LEN + 73, nt);
     memset(d + HEAD_LEN_V2, 0, AK_ORG_PUSHED_MAX);
     memcpy(d + HEAD_LEN_V2, st->pushed_at, strnlen(st->pushed_at, AK_ORG_PUSHED_MAX - 1));
+    put_u64(d + HEAD_LEN_V2 + AK_ORG_PUSHED_MAX, (uint64_t)st->checked_at);
     if (nb) memcpy(d + HEAD_LEN, b, nb * 20);
     if (nt) memcpy(d + HEAD_LEN + nb * 20, st->tips, nt * 20);
     put_u64(d + len - 8, fnv(d, len - 8));

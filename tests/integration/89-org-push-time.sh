@@ -107,6 +107,14 @@ before=$(git_requests)
 gl; expect_rc 0
 [ "$(git_requests)" -eq "$before" ] || fail "GitLab: last_activity_at unchanged, yet contacted"
 expect_err "1 repositories not re-checked"
+# ... but GitLab refreshes last_activity_at at most once an hour: a time less than an hour before
+# the run that stored it does not vouch for the state (a push since may be unstamped)
+forge 2026-01-02T00:00:00Z $T0 $T0 "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%S.000Z)"
+for _ in 1 2; do
+  before=$(git_requests)
+  gl; expect_rc 0
+  grep -q '/l1.git/info/refs' <(tail -n +$((before + 1)) "$GITLOG") || fail "GitLab: a recent last_activity_at was trusted"
+done
 
 # a repos file has no push time: ref listing, every run
 printf '%s\n' "$G/g1.git" "$G/g2.git" > "$TMP/repos"

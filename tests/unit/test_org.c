@@ -162,7 +162,7 @@ static void test_state_roundtrip(void **state)
     ak_org_state_add_blob(&st, ids[0]); /* duplicates are merged */
     ak_org_state_set_tips(&st, ids[49], 1);
     ak_org_state_set_tips(&st, ids[45], 5); /* replaces: 5 tips, kept sorted */
-    ak_org_state_set_pushed(&st, "2026-01-01T00:00:00Z");
+    ak_org_state_set_pushed(&st, "2026-01-01T00:00:00Z", 1767229200);
     ak_buf err = AK_BUF_INIT;
     assert_int_equal(ak_org_state_save(&st, path, &err), 0);
     ak_org_state_free(&st);
@@ -176,7 +176,8 @@ static void test_state_roundtrip(void **state)
     for (int i = 1; i < 5; i++)
         assert_true(memcmp(st.tips + 20 * (i - 1), st.tips + 20 * i, 20) < 0);
     assert_string_equal(st.pushed_at, "2026-01-01T00:00:00Z");
-    ak_org_state_set_pushed(&st, "2026-01-01T00:00:00.000000000000000000000000000000Z");
+    assert_int_equal(st.checked_at, 1767229200);
+    ak_org_state_set_pushed(&st, "2026-01-01T00:00:00.000000000000000000000000000000Z", 0);
     assert_string_equal(st.pushed_at, ""); /* too long: unknown, never matches */
     ak_org_state_free(&st);
     /* another rules version: nothing is known, and the caller is told so */
