@@ -172,11 +172,17 @@ forge_org() {
     --change-detect "$1" >/dev/null 2>&1 || true
   elapsed "$s"
 }
+# the forge run's cache starts as the first one's (the same mirrors, states and inventories under
+# the forge's names: host:port/acme/NAME), so its first run only lists refs and stores push times
+mkdir -p "$tmp/forgecache"
+for f in "$tmp/bigcache"/127.0.0.1_3A"${port}"_2F*; do
+  b=${f##*/}; cp -al "$f" "$tmp/forgecache/127.0.0.1_3A${fport}_2Facme_2F${b#127.0.0.1_3A${port}_2F}"
+done
 fcold=$(forge_org push-time) # stores every repository's push time
 nf=$(wc -l < "$tmp/forge.jsonl")
 fre=$(for _ in $(seq "$RUNS"); do forge_org refs; done | median)
 fpush=$(for _ in $(seq "$RUNS"); do forge_org push-time; done | median)
 echo "the same organization listed by a GitHub-shaped forge (pushed_at), git over smart HTTP:"
-echo "  cold run:                                 ${fcold} s ($nf findings)"
+echo "  first run (warm mirrors, stores push times): ${fcold} s ($nf findings)"
 echo "  nothing-changed re-run, --change-detect:  refs ${fre} s | push-time ${fpush} s"
 awk -v r="$fpush" 'BEGIN{printf "  push-time re-run under 3 s:               %s\n", r < 3 ? "met" : "MISSED"}'
