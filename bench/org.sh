@@ -9,15 +9,18 @@
 # (CURL_MIRROR, a bare mirror of curl's real history, default /work/.mirror/curl+curl/repo; the
 # part is skipped without it), the rest small; it prints the time of a nothing-changed re-run
 # (target: under 3 s). A re-run lists each repository's refs once (the fetch's ref advertisement)
-# and walks nothing when the tips did not move.
+# and walks nothing when the tips did not move. Then the same organization listed by a
+# GitHub-shaped forge (tests/org/fake_forge.py, with pushed_at; git over smart HTTP,
+# tests/org/git_http.py): the nothing-changed re-run with --change-detect refs and push-time
+# side by side.
 # Usage: bench/org.sh [AKHOUND]   env: RUNS=3 REPOS=50 COMMITS=300 FILES=150 LARGE=332 JOBS=8
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 AKHOUND=${1:-${AKHOUND:-$root/build/akhound}} RUNS=${RUNS:-3} REPOS=${REPOS:-50}
 export COMMITS=${COMMITS:-300} FILES=${FILES:-150}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/akhound-bench-org-XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+pid= hpid= fpid=
+trap 'for p in $pid $hpid $fpid; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 srv=$tmp/srv; mkdir -p "$srv"
 # repository I: COMMITS commits of 1-3 edited files over FILES files (fast-import, seeded by I)
 make_repo() {
@@ -146,3 +149,40 @@ echo "akhound org, cold cache:                    ${cold} s"
 echo "akhound org, nothing-changed re-run:        ${re} s (akhound's own CPU: ${cpu} s)"
 echo "floor: git ls-remote of every repository:   ${floor} s (the same listings, nothing else)"
 awk -v r="$re" 'BEGIN{printf "nothing-changed re-run under 3 s:           %s\n", r < 3 ? "met" : "MISSED"}'
+
+# ---------- the same organization from a forge listing: refs vs push-time ----------
+wait_port() { for _ in $(seq 1 100); do [ -s "$1" ] && { cat "$1"; return; }; sleep 0.1; done; echo 0; }
+python3 "$root/tests/org/git_http.py" "$big" "$tmp/http.port" 2>/dev/null & hpid=$!
+hport=$(wait_port "$tmp/http.port")
+python3 - "$tmp/forge.json" "$hport" "$LARGE" <<'PY'
+import json, sys
+f, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+names = ["curl"] + ["s%d" % i for i in range(2, n + 1)]
+json.dump({"token": "bench", "page_size": 100,
+           "github": {"org": "acme", "repos": [
+               {"name": m, "clone_url": "http://127.0.0.1:%s/%s.git" % (port, m),
+                "pushed_at": "2026-01-01T00:00:00Z"} for m in names]}}, open(f, "w"))
+PY
+python3 "$root/tests/org/fake_forge.py" "$tmp/forge.json" "$tmp/forge.port" "$tmp/forge.log" & fpid=$!
+fport=$(wait_port "$tmp/forge.port")
+forge_org() {
+  local s; s=$(now)
+  GITHUB_TOKEN=bench "$AKHOUND" org --github acme --api-url "http://127.0.0.1:$fport/api/v3" \
+    --cache "$tmp/forgecache" --jobs "$JOBS" -q --format jsonl -o "$tmp/forge.jsonl" \
+    --change-detect "$1" >/dev/null 2>&1 || true
+  elapsed "$s"
+}
+# the forge run's cache starts as the first one's (the same mirrors, states and inventories under
+# the forge's names: host:port/acme/NAME), so its first run only lists refs and stores push times
+mkdir -p "$tmp/forgecache"
+for f in "$tmp/bigcache"/127.0.0.1_3A"${port}"_2F*; do
+  b=${f##*/}; cp -al "$f" "$tmp/forgecache/127.0.0.1_3A${fport}_2Facme_2F${b#127.0.0.1_3A${port}_2F}"
+done
+fcold=$(forge_org push-time) # stores every repository's push time
+nf=$(wc -l < "$tmp/forge.jsonl")
+fre=$(for _ in $(seq "$RUNS"); do forge_org refs; done | median)
+fpush=$(for _ in $(seq "$RUNS"); do forge_org push-time; done | median)
+echo "the same organization listed by a GitHub-shaped forge (pushed_at), git over smart HTTP:"
+echo "  first run (warm mirrors, stores push times): ${fcold} s ($nf findings)"
+echo "  nothing-changed re-run, --change-detect:  refs ${fre} s | push-time ${fpush} s"
+awk -v r="$fpush" 'BEGIN{printf "  push-time re-run under 3 s:               %s\n", r < 3 ? "met" : "MISSED"}'

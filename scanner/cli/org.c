@@ -44,6 +44,10 @@ static const char org_help[] =
     "      --retries N         clone/fetch retries per repository (default 2)\n"
     "      --full              ignore the incremental state: read every repository's whole "
     "history\n"
+    "      --change-detect M   refs (default): one ref listing per repository; fetch: always\n"
+    "                          fetch; push-time: skip, uncontacted, a repository whose forge push\n"
+    "                          time did not move (may miss refs the forge does not stamp)\n"
+    "      --verify-every N    push-time: contact each repository anyway once every N runs\n"
     "work:\n"
     "  -J, --jobs N            repositories in parallel (default 2)\n"
     "  -j, --threads N         blob threads per repository (default: cores / jobs)\n"
@@ -89,6 +93,8 @@ enum {
     OPT_MAX_FAILED,
     OPT_FAILURES,
     OPT_WRITE_BASELINE,
+    OPT_CHANGE_DETECT,
+    OPT_VERIFY_EVERY,
 };
 
 static const struct option org_options[] = {
@@ -113,6 +119,8 @@ static const struct option org_options[] = {
     {"max-failed", required_argument, NULL, OPT_MAX_FAILED},
     {"failures", required_argument, NULL, OPT_FAILURES},
     {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
+    {"change-detect", required_argument, NULL, OPT_CHANGE_DETECT},
+    {"verify-every", required_argument, NULL, OPT_VERIFY_EVERY},
 };
 
 typedef struct org_cli {
@@ -124,7 +132,8 @@ typedef struct org_cli {
     const char *excludes[64];
     size_t n_excludes;
     int forks, archived, list, full, max_wait_set, retries_set;
-    unsigned max_wait, shard_k, shard_n, retries, jobs, interval, max_pages;
+    unsigned max_wait, shard_k, shard_n, retries, jobs, interval, max_pages, verify_every;
+    ak_change_detect detect;
     ak_buf token_host; /* the git host of the forge's token */
     uint64_t max_cache;
     char *cache_default;
@@ -185,6 +194,14 @@ static int apply_org(org_cli *c, int opt, const char *arg)
     case OPT_MAX_FAILED:
         c->max_failed_set = 1;
         return parse_max_failed(c, arg);
+    case OPT_CHANGE_DETECT:
+        c->detect = !strcmp(arg, "refs")        ? AK_DETECT_REFS
+                    : !strcmp(arg, "fetch")     ? AK_DETECT_FETCH
+                    : !strcmp(arg, "push-time") ? AK_DETECT_PUSH_TIME
+                                                : (ak_change_detect)-1;
+        return c->detect == (ak_change_detect)-1 ? -1 : 0;
+    case OPT_VERIFY_EVERY:
+        return ak_cli_parse_uint(arg, 0, 1000000, &c->verify_every) ? -1 : 0;
     case OPT_MAX_PAGES:
         return ak_cli_parse_uint(arg, 1, 1000000, &c->max_pages) ? -1 : 0;
     case OPT_FULL:
@@ -289,6 +306,8 @@ static int parse_args(org_cli *c, int argc, char **argv)
         rc = ak_cli_usage_error("org", "give one of --github, --gitlab or --repos-file");
     if (!rc && (c->scan.git || c->scan.staged || c->scan.range || c->scan.since_commit))
         rc = ak_cli_usage_error("org", "--git, --staged and --range are scan options");
+    if (!rc && c->verify_every && c->detect != AK_DETECT_PUSH_TIME)
+        rc = ak_cli_usage_error("org", "--verify-every goes with --change-detect push-time");
     return rc;
 }
 
@@ -376,6 +395,8 @@ static void run_options(org_cli *c, ak_org_opts *o)
     if (c->retries_set) o->retries = c->retries;
     o->max_cache = c->max_cache;
     o->full = c->full;
+    o->detect = c->detect;
+    o->verify_every = c->verify_every;
     o->progress = progress_mode(c);
     if (c->interval) o->progress_secs = c->interval;
     o->git.scan.threads = c->scan.threads;
@@ -466,6 +487,11 @@ static void print_summary(const ak_org_result *res, const ak_findings *found)
     if (n[2])
         fprintf(stderr, "akhound: org: resolved keys are no longer reachable from any ref, but "
                         "may still be live: disable them\n");
+    if (res->not_contacted)
+        fprintf(stderr,
+                "akhound: org: %zu repositories not re-checked (forge push time unchanged; "
+                "their findings are as last seen)\n",
+                res->not_contacted);
     for (size_t i = 0; i < res->failed; i++)
         fprintf(stderr, "akhound: org: failed: %s\n", res->failures[i]);
     ak_buf_free(&line);
@@ -607,6 +633,7 @@ static int scan_repos(org_cli *c, const ak_org_list *list)
     if (code < 0) {
         if (mark.resumed) ak_info("org: continuing the interrupted run %s", mark.id);
         o.run_id = mark.id;
+        o.run_seq = mark.seq;
         if (ak_org_run(engine, list, &o, &res)) code = AK_EXIT_NORUN;
     }
     if (code < 0) {
@@ -638,6 +665,8 @@ int cmd_org(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     ak_log_set_level(c.scan.quiet ? AK_LOG_QUIET : c.scan.verbose ? AK_LOG_VERBOSE : AK_LOG_NORMAL);
+    if (c.detect == AK_DETECT_PUSH_TIME && c.repos_file)
+        ak_warn("org: a repos file has no push times: every repository's refs are listed");
     ak_org_list list = {0};
     if (enumerate(&c, &list))
         rc = AK_EXIT_NORUN;

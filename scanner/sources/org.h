@@ -38,6 +38,8 @@ typedef struct ak_org_repo {
     char *web_url;   /* the repository's web page, for links; NULL when unknown */
     ak_forge forge;  /* link style and which token applies */
     int fork, archived;
+    char *pushed_at; /* the forge's last push time as listed (GitHub pushed_at, GitLab
+                        last_activity_at), compared as text; NULL when unknown (a repos file) */
 } ak_org_repo;
 
 struct json_t;
@@ -80,8 +82,8 @@ int ak_org_list_gitlab(ak_org_list *out, const char *group, ak_org_api *api, ak_
 int ak_org_list_file(ak_org_list *out, const char *path, ak_buf *err);
 /* How one forge's API names the facts about a repository. */
 typedef struct ak_forge_fields {
-    const char *full_name, *clone_url, *web_url; /* JSON keys */
-    const char *what;                            /* "repositories", "projects" (for messages) */
+    const char *full_name, *clone_url, *web_url, *pushed_at; /* JSON keys */
+    const char *what; /* "repositories", "projects" (for messages) */
     ak_forge forge;
     int (*is_fork)(const struct json_t *repo);
 } ak_forge_fields;
@@ -135,9 +137,11 @@ typedef struct ak_org_auth {
 
 /* Clones `r` as a bare mirror at `dir`, or fetches into the existing one (all refs, pruned). A
  * clone goes to <dir>.tmp and replaces dir only once complete (a mirror that cannot be opened is
- * replaced that way); a failed fetch leaves the mirror as it was. Returns 0 or -1 with the
+ * replaced that way); a failed fetch leaves the mirror as it was. Unless `always_fetch`, a mirror
+ * whose refs all match the remote's ref listing is not fetched. Returns 0 or -1 with the
  * reason. */
-int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err);
+int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, int always_fetch,
+                  ak_buf *err);
 /* Removes a directory tree (no symlinks followed); 0 when it is gone. */
 int ak_org_rm_tree(const char *dir);
 /* Disk use of a directory tree in bytes. */
@@ -151,10 +155,13 @@ size_t ak_org_cache_evict(const char *cache, uint64_t max_bytes,
 /* ---------- incremental state ---------- */
 
 /* What was scanned in one repository: blob ids, and the commits its refs pointed at (the tips),
- * under one rule-set version. */
+ * under one rule-set version, and the forge's push time listed before that scan. */
+#define AK_ORG_PUSHED_MAX 48
 typedef struct ak_org_state {
     char rules_version[65];
-    uint8_t *blobs; /* sorted 20-byte ids */
+    char pushed_at[AK_ORG_PUSHED_MAX]; /* "" when unknown */
+    long long checked_at; /* epoch second the run that listed pushed_at began (before its fetch) */
+    uint8_t *blobs;       /* sorted 20-byte ids */
     size_t n_blobs;
     uint8_t *tips; /* sorted 20-byte commit ids */
     size_t n_tips;
@@ -171,6 +178,9 @@ void ak_org_state_free(ak_org_state *st);
 /* 1 when the blob was scanned before. */
 int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20]);
 void ak_org_state_add_blob(ak_org_state *st, const uint8_t id[20]);
+/* Records the listed push time (NULL or too long: unknown) and when the run that listed it began.
+ */
+void ak_org_state_set_pushed(ak_org_state *st, const char *pushed_at, long long checked_at);
 /* Replaces the tips (n 20-byte ids, copied). */
 void ak_org_state_set_tips(ak_org_state *st, const uint8_t *tips, size_t n);
 /* Writes old and new entries, sorted, atomically (temporary file, fsync, rename), mode 0600. */
@@ -206,6 +216,7 @@ void ak_org_inventory_report(ak_org_inventory *inv, const char *run_id, ak_findi
 typedef struct ak_org_runmark {
     char *path, *id;
     int resumed;
+    unsigned long seq; /* runs of this scope so far, this one included (a resumed run keeps it) */
 } ak_org_runmark;
 
 /* Starts or resumes the run of `scope` in cache; 0, or -1 with the reason. */
@@ -218,6 +229,15 @@ void ak_org_runmark_free(ak_org_runmark *m);
 
 typedef enum { AK_PROGRESS_NONE = 0, AK_PROGRESS_TTY, AK_PROGRESS_LINES } ak_progress_mode;
 
+/* How a re-run tells that a repository changed (--change-detect):
+ *   REFS       one ref listing per repository; fetched only when a ref differs (the default)
+ *   FETCH      always fetch (the negotiation itself decides)
+ *   PUSH_TIME  a repository whose listed push time equals the one stored after its last complete
+ *              scan is not contacted at all; others (and repositories without a push time) as
+ *              REFS. The forge's stamp can lag or miss refs (see DESIGN): verify_every bounds it.
+ */
+typedef enum { AK_DETECT_REFS = 0, AK_DETECT_FETCH, AK_DETECT_PUSH_TIME } ak_change_detect;
+
 typedef struct ak_org_opts {
     const char *cache;   /* cache directory (created 0700) */
     unsigned jobs;       /* repositories in parallel (default 2) */
@@ -226,7 +246,11 @@ typedef struct ak_org_opts {
     unsigned backoff_ms; /* first retry delay, doubled each time (default 500) */
     uint64_t max_cache;  /* bytes of mirrors to keep; 0: unbounded */
     int full;            /* ignore the incremental state (still update it) */
-    const char *run_id;  /* the run (org_inventory.c); new and reappeared findings belong to it */
+    ak_change_detect detect;
+    unsigned verify_every; /* PUSH_TIME: each repository is contacted anyway once every N runs
+                              (those whose shard hash + run_seq is a multiple of N); 0: never */
+    unsigned long run_seq; /* the run's sequence number in its scope (ak_org_runmark.seq) */
+    const char *run_id;    /* the run (org_inventory.c); new and reappeared findings belong to it */
     ak_progress_mode progress;
     unsigned progress_secs; /* interval of plain progress lines (default 30) */
     ak_org_auth auth;
@@ -236,7 +260,8 @@ void ak_org_opts_default(ak_org_opts *o);
 
 typedef struct ak_org_result {
     size_t repos, scanned, failed, unchanged, rescanned; /* unchanged: same tips, not walked */
-    char **failures; /* "name: reason", one per failed repository */
+    size_t not_contacted; /* PUSH_TIME: same push time, neither listed nor fetched nor walked */
+    char **failures;      /* "name: reason", one per failed repository */
     size_t cap_failures;
     uint64_t blobs, bytes, skipped_blobs;
     ak_scan_summary sum; /* totals over repositories */

@@ -145,7 +145,8 @@ static int up_to_date(git_repository *repo, git_remote *remote, const git_fetch_
 
 /* Fetches every ref of the clone URL into the bare repository at `dir`, through an anonymous
  * remote: the URL always comes from the current repository list, never from a stored config. */
-static int fetch_all(const ak_org_repo *r, const char *dir, int init, cred_ctx *c, ak_buf *err)
+static int fetch_all(const ak_org_repo *r, const char *dir, int init, int always, cred_ctx *c,
+                     ak_buf *err)
 {
     static char spec[] = "+refs/*:refs/*";
     char *specs[] = {spec};
@@ -159,7 +160,7 @@ static int fetch_all(const ak_org_repo *r, const char *dir, int init, cred_ctx *
     if (rc) libgit2_reason(err, init ? "cannot create the mirror" : "cannot open the mirror");
     if (!rc && (rc = git_remote_create_anonymous(&remote, repo, r->clone_url)))
         libgit2_reason(err, "bad clone URL");
-    if (!rc && !init && up_to_date(repo, remote, &fo)) {
+    if (!rc && !init && !always && up_to_date(repo, remote, &fo)) {
         git_remote_free(remote);
         git_repository_free(repo);
         return 0;
@@ -177,7 +178,7 @@ static int clone_fresh(const ak_org_repo *r, const char *dir, cred_ctx *c, ak_bu
     ak_buf tmp = AK_BUF_INIT;
     ak_buf_printf(&tmp, "%s.tmp", dir);
     ak_org_rm_tree(tmp.data);
-    int rc = fetch_all(r, tmp.data, 1, c, err);
+    int rc = fetch_all(r, tmp.data, 1, 1, c, err);
     if (!rc && (ak_org_rm_tree(dir) || rename(tmp.data, dir))) {
         ak_buf_printf(err, "cannot move the clone into place: %s", strerror(errno));
         rc = -1;
@@ -240,10 +241,12 @@ static void pack_loose_refs(const char *dir)
     ak_buf_free(&p);
 }
 
-int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, ak_buf *err)
+int ak_org_mirror(const ak_org_repo *r, const char *dir, const ak_org_auth *auth, int always_fetch,
+                  ak_buf *err)
 {
     cred_ctx c = {r, auth, 0};
-    int rc = mirror_usable(dir) ? fetch_all(r, dir, 0, &c, err) : clone_fresh(r, dir, &c, err);
+    int rc = mirror_usable(dir) ? fetch_all(r, dir, 0, always_fetch, &c, err)
+                                : clone_fresh(r, dir, &c, err);
     if (!rc) pack_loose_refs(dir);
     if (!rc) touch_stamp(dir);
     return rc;

@@ -49,6 +49,8 @@ static int add_repo(ak_org_list *out, const json_t *o, const ak_forge_fields *f,
     } else {
         ak_org_list_add(out, n.data, clone, web ? web : derived_web, f->forge, f->is_fork(o),
                         json_is_true(json_object_get(o, "archived")));
+        const char *pushed = jstr(o, f->pushed_at);
+        if (pushed && *pushed) out->items[out->len - 1].pushed_at = ak_strdup(pushed);
     }
     ak_buf_free(&n);
     free(name);

@@ -18,8 +18,9 @@ static int github_is_fork(const json_t *repo)
     return json_is_true(json_object_get(repo, "fork"));
 }
 
-static const ak_forge_fields github_fields = {"full_name",    "clone_url",     "html_url",
-                                              "repositories", AK_FORGE_GITHUB, github_is_fork};
+static const ak_forge_fields github_fields = {"full_name",   "clone_url",    "html_url",
+                                              "pushed_at",   "repositories", AK_FORGE_GITHUB,
+                                              github_is_fork};
 
 int ak_org_name_ok(const char *s)
 {

@@ -20,7 +20,7 @@ static int gitlab_is_fork(const json_t *project)
 }
 
 static const ak_forge_fields gitlab_fields = {
-    "path_with_namespace", "http_url_to_repo", "web_url", "projects",
+    "path_with_namespace", "http_url_to_repo", "web_url", "last_activity_at", "projects",
     AK_FORGE_GITLAB,       gitlab_is_fork};
 
 static void first_url(ak_buf *url, const char *base, const char *group, const char *page)

@@ -187,7 +187,8 @@ void ak_org_runmark_free(ak_org_runmark *m)
 
 static int write_mark(ak_org_runmark *m, int finished, ak_buf *err)
 {
-    json_t *o = json_pack("{s:s, s:b}", "run", m->id, "finished", finished);
+    json_t *o =
+        json_pack("{s:s, s:b, s:I}", "run", m->id, "finished", finished, "seq", (json_int_t)m->seq);
     char *s = json_dumps(o, JSON_COMPACT);
     int rc = ak_org_write_atomic(m->path, s, strlen(s), err);
     free(s);
@@ -205,6 +206,8 @@ int ak_org_run_begin(ak_org_runmark *m, const char *cache, const char *scope, ak
     m->path = ak_buf_detach(&p);
     json_t *o = json_load_file(m->path, 0, NULL);
     const char *id = json_string_value(json_object_get(o, "run"));
+    json_int_t seq = json_integer_value(json_object_get(o, "seq"));
+    m->seq = seq > 0 ? (unsigned long)seq : 0;
     if (id && *id && json_is_false(json_object_get(o, "finished"))) {
         m->id = ak_strdup(id);
         m->resumed = 1;
@@ -217,6 +220,7 @@ int ak_org_run_begin(ak_org_runmark *m, const char *cache, const char *scope, ak
     ak_iso8601(now, (time_t)ts.tv_sec);
     ak_buf_printf(&p, "%s.%09ld-%ld", now, (long)ts.tv_nsec, (long)getpid());
     m->id = ak_buf_detach(&p);
+    m->seq++;
     return write_mark(m, 0, err);
 }
 

@@ -30,6 +30,7 @@ void ak_org_list_add(ak_org_list *l, const char *name, const char *clone_url, co
     r->forge = forge;
     r->fork = fork;
     r->archived = archived;
+    r->pushed_at = NULL;
 }
 
 static void repo_free(ak_org_repo *r)
@@ -37,6 +38,7 @@ static void repo_free(ak_org_repo *r)
     free(r->name);
     free(r->clone_url);
     free(r->web_url);
+    free(r->pushed_at);
 }
 
 void ak_org_list_free(ak_org_list *l)

@@ -40,10 +40,11 @@ typedef struct org_run {
     pthread_mutex_t lock; /* res, busy, eviction */
     ak_org_result *res;
     char **busy; /* per worker: the cache name of the mirror in use, or NULL */
-    atomic_ulong done, failed, findings, blobs, bytes, skipped, unchanged, rescanned;
+    atomic_ulong done, failed, findings, blobs, bytes, skipped, unchanged, rescanned, not_contacted;
     char now[21]; /* ISO 8601 UTC: first_seen / last_seen of what this run finds */
     atomic_int stop, rules_said;
     double start;
+    long long started; /* epoch second: before any listing of refs or fetch of this run */
 } org_run;
 
 void ak_org_opts_default(ak_org_opts *o)
@@ -98,7 +99,7 @@ static int mirror_with_retries(org_run *run, const ak_org_repo *r, const char *d
     int rc = -1;
     for (unsigned attempt = 0; rc && attempt <= o->retries; attempt++) {
         ak_buf_reset(&err);
-        rc = ak_org_mirror(r, dir, &o->auth, &err);
+        rc = ak_org_mirror(r, dir, &o->auth, o->detect == AK_DETECT_FETCH, &err);
         if (rc && attempt < o->retries) {
             redact(&err, o->auth.github_token);
             redact(&err, o->auth.gitlab_token);
@@ -232,15 +233,37 @@ static int scan_pass(org_run *run, const char *dir, ak_org_state *st, const ak_o
     return rc;
 }
 
+/* Seconds a forge may take to stamp a push: GitLab refreshes last_activity_at at most once an
+ * hour; GitHub stamps pushed_at as it takes the push. */
+static long long stamp_lag(const ak_org_repo *r)
+{
+    return r->forge == AK_FORGE_GITLAB ? 3600 : 0;
+}
+
+/* 1 when the stored push time vouches for the stored state: it equals the listed one, and the
+ * run that stored it began at least the forge's stamp lag after it, so any push that run's fetch
+ * missed moved the push time. A time that cannot be parsed never vouches. */
+static int push_vouches(const ak_org_state *st, const ak_org_repo *r)
+{
+    long long t = r->pushed_at ? ak_iso8601_parse(r->pushed_at) : -1;
+    return t >= 0 && st->pushed_at[0] && !strcmp(st->pushed_at, r->pushed_at) &&
+           st->checked_at >= t + stamp_lag(r);
+}
+
 typedef struct repo_paths {
     ak_buf dir, state, inventory;
 } repo_paths;
 
-/* Decides what to read, scans it and merges it into the inventory; 0, or -1 with the reason. */
+/* Decides what to read, scans it and merges it into the inventory; 0, or -1 with the reason.
+ * *keep_state: nothing the state holds changed (same tips, same push time): it is not rewritten. */
 static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak_org_state *st,
-                     ak_org_inventory *inv, ak_scan_summary *sum, int *unchanged, ak_buf *err)
+                     ak_org_inventory *inv, ak_scan_summary *sum, int *keep_state, ak_buf *err)
 {
     int loaded = ak_org_state_load(st, p->state.data, run->rules_version);
+    /* the push time listed before the fetch: a push after the listing makes the next run's
+     * listing differ, so it errs towards contacting the repository again */
+    int vouched = push_vouches(st, r);
+    ak_org_state_set_pushed(st, r->pushed_at, run->started);
     if (loaded == 2 && !atomic_exchange(&run->rules_said, 1))
         ak_warn("org: the rules changed since the last scan: reading every repository's whole "
                 "history again");
@@ -252,8 +275,9 @@ static int scan_repo(org_run *run, const ak_org_repo *r, const repo_paths *p, ak
         return -1;
     }
     int complete = loaded != 1 || run->opts->full;
-    *unchanged = !complete && same_tips(st, tips, n_tips);
-    if (*unchanged) {
+    int unchanged = !complete && same_tips(st, tips, n_tips);
+    *keep_state = unchanged && (vouched || !r->pushed_at);
+    if (unchanged) {
         atomic_fetch_add(&run->unchanged, 1);
         ak_findings none = {0}; /* nothing lost, nothing new: every entry still reachable */
         ak_org_inventory_merge(inv, &none, 0, run->opts->run_id, run->now);
@@ -289,14 +313,14 @@ static void scan_mirror(org_run *run, const ak_org_repo *r, const repo_paths *p)
     ak_org_inventory inv;
     ak_scan_summary sum = {0};
     ak_buf err = AK_BUF_INIT;
-    int unchanged = 0;
-    int rc = scan_repo(run, r, p, &st, &inv, &sum, &unchanged, &err);
+    int keep_state = 0;
+    int rc = scan_repo(run, r, p, &st, &inv, &sum, &keep_state, &err);
     if (!rc && inv.items.len) rc = ak_org_inventory_save(&inv, p->inventory.data, &err);
     if (!rc && (sum.incomplete || sum.errors)) {
         ak_buf_puts(&err, "the scan met errors (its history is read again next time)");
         rc = -1;
     }
-    if (!rc && !unchanged) rc = ak_org_state_save(&st, p->state.data, &err);
+    if (!rc && !keep_state) rc = ak_org_state_save(&st, p->state.data, &err);
     if (rc) record_failure(run, r, &err);
     atomic_fetch_add(&run->blobs, sum.blobs);
     atomic_fetch_add(&run->bytes, sum.bytes);
@@ -334,6 +358,21 @@ void ak_org_cache_path(const char *cache, const ak_org_repo *r, const char *suff
     ak_buf_puts(out, suffix);
 }
 
+/* PUSH_TIME: 1 when the repository's listed push time vouches for its state (push_vouches) and
+ * this run is not its turn to be verified: it is not contacted, and its inventory stays as it is
+ * (last_seen: when a scan last confirmed it). */
+static int push_time_same(const org_run *run, const ak_org_repo *r, const char *state_path)
+{
+    const ak_org_opts *o = run->opts;
+    if (o->detect != AK_DETECT_PUSH_TIME || o->full || !r->pushed_at) return 0;
+    if (o->verify_every && (ak_org_shard_hash(r->name) + o->run_seq) % o->verify_every == 0)
+        return 0;
+    ak_org_state st;
+    int same = ak_org_state_load(&st, state_path, run->rules_version) == 1 && push_vouches(&st, r);
+    ak_org_state_free(&st);
+    return same;
+}
+
 static void do_repo(void *item, unsigned worker, void *ctx)
 {
     org_run *run = ctx;
@@ -346,9 +385,14 @@ static void do_repo(void *item, unsigned worker, void *ctx)
     ak_org_cache_path(run->opts->cache, r, ".akstate", &p.state);
     ak_org_cache_path(run->opts->cache, r, ".inventory.jsonl", &p.inventory);
     ak_buf_puts(&cn, ".git");
-    set_busy(run, worker, cn.data);
-    if (!mirror_with_retries(run, r, p.dir.data)) scan_mirror(run, r, &p);
-    set_busy(run, worker, NULL);
+    if (push_time_same(run, r, p.state.data)) {
+        ak_debug("org: %s: push time unchanged (%s): not contacted", r->name, r->pushed_at);
+        atomic_fetch_add(&run->not_contacted, 1);
+    } else {
+        set_busy(run, worker, cn.data);
+        if (!mirror_with_retries(run, r, p.dir.data)) scan_mirror(run, r, &p);
+        set_busy(run, worker, NULL);
+    }
     atomic_fetch_add(&run->done, 1);
     ak_buf_free(&cn);
     ak_buf_free(&p.dir);
@@ -428,6 +472,7 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     pthread_mutex_init(&run.lock, NULL);
     run.busy = ak_calloc(opts->jobs ? opts->jobs : 1, sizeof *run.busy);
     run.start = ak_mono_seconds();
+    run.started = (long long)time(NULL);
     res->repos = repos->len;
     git_libgit2_init(); /* held for the whole run: the per-repository scans nest inside it */
     if (uses_https(repos)) ak_git_tls_enable(opts->auth.ca_file, NULL);
@@ -443,6 +488,7 @@ int ak_org_run(const ak_engine *engine, const ak_org_list *repos, const ak_org_o
     res->skipped_blobs = atomic_load(&run.skipped);
     res->unchanged = atomic_load(&run.unchanged);
     res->rescanned = atomic_load(&run.rescanned);
+    res->not_contacted = atomic_load(&run.not_contacted);
     res->sum.seconds = ak_mono_seconds() - run.start;
     for (unsigned i = 0; i < opts->jobs; i++) free(run.busy[i]);
     free(run.busy);

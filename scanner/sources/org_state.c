@@ -6,8 +6,10 @@
  * nothing needs a lock, and a file is replaced atomically, so a crash keeps the previous state.
  *
  * Layout (integers little-endian):
- *   "AKSTATE2\n"  rules version (64 hex digits) "\n"  u64 n_blobs  u64 n_tips
+ *   "AKSTATE3\n"  rules version (64 hex digits) "\n"  u64 n_blobs  u64 n_tips
+ *   48-byte push time (NUL-padded; empty: unknown)  i64 epoch second the check that listed it began
  *   n_blobs sorted 20-byte blob ids  n_tips sorted 20-byte commit ids  u64 FNV-1a of the above
+ * "AKSTATE2" files (no push time) are still read; they are written as version 3.
  * A file that is damaged, truncated or from another rules version is ignored: the repository is
  * then scanned whole, which is always correct, merely slower.
  */
@@ -22,9 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "AKSTATE2\n"
+#define MAGIC "AKSTATE3\n"
+#define MAGIC_V2 "AKSTATE2\n"
 #define MAGIC_LEN 9
-#define HEAD_LEN (MAGIC_LEN + 65 + 16)
+#define HEAD_LEN_V2 (MAGIC_LEN + 65 + 16)
+#define HEAD_LEN (HEAD_LEN_V2 + AK_ORG_PUSHED_MAX + 8)
 
 static uint64_t fnv(const uint8_t *p, size_t n)
 {
@@ -59,7 +63,7 @@ static uint8_t *read_all(const char *path, size_t *len)
     if (!f) return NULL;
     struct stat sb;
     uint8_t *data = NULL;
-    if (!fstat(fileno(f), &sb) && sb.st_size >= HEAD_LEN + 8) {
+    if (!fstat(fileno(f), &sb) && sb.st_size >= HEAD_LEN_V2 + 8) {
         data = ak_malloc((size_t)sb.st_size);
         *len = fread(data, 1, (size_t)sb.st_size, f);
         if (*len != (size_t)sb.st_size) {
@@ -75,17 +79,25 @@ static uint8_t *read_all(const char *path, size_t *len)
  * not a state. */
 static int parse(ak_org_state *st, const uint8_t *d, size_t len, const char *rules_version)
 {
-    if (memcmp(d, MAGIC, MAGIC_LEN)) return -1;
+    size_t head = !memcmp(d, MAGIC, MAGIC_LEN)      ? HEAD_LEN
+                  : !memcmp(d, MAGIC_V2, MAGIC_LEN) ? HEAD_LEN_V2
+                                                    : 0;
+    if (!head) return -1;
     if (memcmp(d + MAGIC_LEN, rules_version, 64)) return 1;
     uint64_t nb = get_u64(d + MAGIC_LEN + 65), nt = get_u64(d + MAGIC_LEN + 73);
-    if (nb > len / 20 || nt > len / 20 || HEAD_LEN + (nb + nt) * 20 + 8 != len) return -1;
+    if (nb > len / 20 || nt > len / 20 || head + (nb + nt) * 20 + 8 != len) return -1;
     if (fnv(d, len - 8) != get_u64(d + len - 8)) return -1;
+    if (head == HEAD_LEN) { /* the field is NUL-padded; a full one is not a push time we wrote */
+        memcpy(st->pushed_at, d + HEAD_LEN_V2, AK_ORG_PUSHED_MAX);
+        if (st->pushed_at[AK_ORG_PUSHED_MAX - 1]) st->pushed_at[0] = '\0';
+        st->checked_at = (long long)get_u64(d + HEAD_LEN_V2 + AK_ORG_PUSHED_MAX);
+    }
     st->n_blobs = (size_t)nb;
     st->n_tips = (size_t)nt;
     st->blobs = ak_malloc(nb * 20 + 1);
     st->tips = ak_malloc(nt * 20 + 1);
-    memcpy(st->blobs, d + HEAD_LEN, nb * 20);
-    memcpy(st->tips, d + HEAD_LEN + nb * 20, nt * 20);
+    memcpy(st->blobs, d + head, nb * 20);
+    memcpy(st->tips, d + head + nb * 20, nt * 20);
     return 0;
 }
 
@@ -109,6 +121,15 @@ static int cmp20(const void *a, const void *b)
 int ak_org_state_has_blob(const ak_org_state *st, const uint8_t id[20])
 {
     return st->n_blobs && bsearch(id, st->blobs, st->n_blobs, 20, cmp20) != NULL;
+}
+
+void ak_org_state_set_pushed(ak_org_state *st, const char *pushed_at, long long checked_at)
+{
+    st->checked_at = checked_at;
+    size_t n = pushed_at ? strlen(pushed_at) : 0;
+    if (n >= AK_ORG_PUSHED_MAX) n = 0; /* not a time stamp: never matches */
+    memcpy(st->pushed_at, pushed_at ? pushed_at : "", n);
+    st->pushed_at[n] = '\0';
 }
 
 void ak_org_state_set_tips(ak_org_state *st, const uint8_t *tips, size_t n)
@@ -188,6 +209,9 @@ int ak_org_state_save(ak_org_state *st, const char *path, ak_buf *err)
     d[MAGIC_LEN + 64] = '\n';
     put_u64(d + MAGIC_LEN + 65, nb);
     put_u64(d + MAGIC_LEN + 73, nt);
+    memset(d + HEAD_LEN_V2, 0, AK_ORG_PUSHED_MAX);
+    memcpy(d + HEAD_LEN_V2, st->pushed_at, strnlen(st->pushed_at, AK_ORG_PUSHED_MAX - 1));
+    put_u64(d + HEAD_LEN_V2 + AK_ORG_PUSHED_MAX, (uint64_t)st->checked_at);
     if (nb) memcpy(d + HEAD_LEN, b, nb * 20);
     if (nt) memcpy(d + HEAD_LEN + nb * 20, st->tips, nt * 20);
     put_u64(d + len - 8, fnv(d, len - 8));

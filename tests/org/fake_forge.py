@@ -4,13 +4,16 @@
   fake_forge.py CONFIG.json PORTFILE LOGFILE
 
 CONFIG: {"token": "...", "page_size": 2,
-         "github": {"org": "acme", "repos": [{"name", "clone_url", "fork", "archived"}]},
-         "gitlab": {"group": "grp", "projects": [{"path", "clone_url", "fork", "archived"}]},
+         "github": {"org": "acme", "repos": [{"name", "clone_url", "fork", "archived",
+                                              "pushed_at"}]},
+         "gitlab": {"group": "grp", "projects": [{"path", "clone_url", "fork", "archived",
+                                                  "last_activity_at"}]},
          "github_rate_limit_page": 2, "gitlab_rate_limit_page": 2}
 GitHub: GET /api/v3/orgs/ORG/repos (Link rel="next"), 403 + X-RateLimit-Remaining: 0 + Reset
 once on the configured page. GitLab: GET /api/v4/groups/GROUP/projects (X-Next-Page), 429 +
 Retry-After: 1 once on the configured page. Tokens checked (Bearer / PRIVATE-TOKEN). Each
-request is logged as "TIME METHOD PATH STATUS" (the token is never logged).
+request is logged as "TIME METHOD PATH STATUS" (the token is never logged). CONFIG is read again
+for every request, so a test changes what the forge lists (e.g. a push time) by rewriting it.
 A lying forge (GitHub side), for hostile-input tests:
   "extra_entries": [objects]  raw entries added to page 1 (unparseable, missing fields...)
   "next_mode": "infinite"     every page links a next page (past the end: the last page again)
@@ -51,6 +54,8 @@ class H(BaseHTTPRequestHandler):
         return n, items[(n - 1) * size:n * size], n * size < len(items)
 
     def do_GET(self):
+        global cfg
+        cfg = json.load(open(sys.argv[1]))
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
         parts = u.path.split("/")
@@ -82,7 +87,8 @@ class H(BaseHTTPRequestHandler):
         base = "http://127.0.0.1:%d" % port
         body = [{"full_name": "%s/%s" % (gh["org"], r["name"]), "clone_url": r["clone_url"],
                  "html_url": "%s/%s/%s" % (base, gh["org"], r["name"]),
-                 "fork": r.get("fork", False), "archived": r.get("archived", False)} for r in items]
+                 "fork": r.get("fork", False), "archived": r.get("archived", False),
+                 **({"pushed_at": r["pushed_at"]} if "pushed_at" in r else {})} for r in items]
         if n == 1:
             body += cfg.get("extra_entries", [])
         hdrs = [("X-RateLimit-Remaining", "4999"), ("X-RateLimit-Reset", str(int(time.time()) + 3600))]
@@ -112,6 +118,8 @@ class H(BaseHTTPRequestHandler):
         for p in items:
             o = {"path_with_namespace": p["path"], "http_url_to_repo": p["clone_url"],
                  "web_url": "%s/%s" % (base, p["path"]), "archived": p.get("archived", False)}
+            if "last_activity_at" in p:
+                o["last_activity_at"] = p["last_activity_at"]
             if p.get("fork"):
                 o["forked_from_project"] = {"id": 1}
             body.append(o)

@@ -115,9 +115,9 @@ static void test_url_hosts(void **state)
 static void test_links(void **state)
 {
     (void)state;
-    ak_org_repo gh = {"github.com/a/r", "", "https://github.com/a/r", AK_FORGE_GITHUB, 0, 0};
-    ak_org_repo gl = {"gitlab.com/g/r", "", "https://gitlab.com/g/r", AK_FORGE_GITLAB, 0, 0};
-    ak_org_repo other = {"h/a/r", "", NULL, AK_FORGE_OTHER, 0, 0};
+    ak_org_repo gh = {"github.com/a/r", "", "https://github.com/a/r", AK_FORGE_GITHUB, 0, 0, NULL};
+    ak_org_repo gl = {"gitlab.com/g/r", "", "https://gitlab.com/g/r", AK_FORGE_GITLAB, 0, 0, NULL};
+    ak_org_repo other = {"h/a/r", "", NULL, AK_FORGE_OTHER, 0, 0, NULL};
     char *l = ak_org_link(&gh, "abc", "dir/a b.env", 7);
     assert_string_equal(l, "https://github.com/a/r/blob/abc/dir/a%20b.env#L7");
     free(l);
@@ -162,6 +162,7 @@ static void test_state_roundtrip(void **state)
     ak_org_state_add_blob(&st, ids[0]); /* duplicates are merged */
     ak_org_state_set_tips(&st, ids[49], 1);
     ak_org_state_set_tips(&st, ids[45], 5); /* replaces: 5 tips, kept sorted */
+    ak_org_state_set_pushed(&st, "2026-01-01T00:00:00Z", 1767229200);
     ak_buf err = AK_BUF_INIT;
     assert_int_equal(ak_org_state_save(&st, path, &err), 0);
     ak_org_state_free(&st);
@@ -174,6 +175,10 @@ static void test_state_roundtrip(void **state)
     assert_int_equal(st.n_tips, 5);
     for (int i = 1; i < 5; i++)
         assert_true(memcmp(st.tips + 20 * (i - 1), st.tips + 20 * i, 20) < 0);
+    assert_string_equal(st.pushed_at, "2026-01-01T00:00:00Z");
+    assert_int_equal(st.checked_at, 1767229200);
+    ak_org_state_set_pushed(&st, "2026-01-01T00:00:00.000000000000000000000000000000Z", 0);
+    assert_string_equal(st.pushed_at, ""); /* too long: unknown, never matches */
     ak_org_state_free(&st);
     /* another rules version: nothing is known, and the caller is told so */
     assert_int_equal(ak_org_state_load(&st, path, v2), 2);
@@ -185,6 +190,39 @@ static void test_state_roundtrip(void **state)
     assert_int_equal(pwrite(fd, "X", 1, 120), 1);
     close(fd);
     assert_int_equal(ak_org_state_load(&st, path, v1), 0);
+    ak_org_state_free(&st);
+    ak_buf_free(&err);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A state written before push times (AKSTATE2) is still read: blobs and tips, no push time. */
+static void test_state_v2(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/akhound-org-XXXXXX", path[64], v[65];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/r.akstate", dir);
+    memset(v, 'a', 64);
+    v[64] = '\0';
+    uint8_t d[9 + 65 + 16 + 40 + 8] = "AKSTATE2\n";
+    memcpy(d + 9, v, 64);
+    d[73] = '\n';
+    d[74] = 1; /* one blob */
+    d[82] = 1; /* one tip */
+    memset(d + 90, 0x11, 20);
+    memset(d + 110, 0x22, 20);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof d - 8; i++) h = (h ^ d[i]) * 0x100000001b3ull;
+    for (int i = 0; i < 8; i++) d[sizeof d - 8 + i] = (uint8_t)(h >> (8 * i));
+    ak_buf err = AK_BUF_INIT;
+    assert_int_equal(ak_org_write_atomic(path, d, sizeof d, &err), 0);
+    ak_org_state st;
+    assert_int_equal(ak_org_state_load(&st, path, v), 1);
+    assert_int_equal(st.n_blobs, 1);
+    assert_int_equal(st.n_tips, 1);
+    assert_true(ak_org_state_has_blob(&st, d + 90));
+    assert_string_equal(st.pushed_at, "");
     ak_org_state_free(&st);
     ak_buf_free(&err);
     unlink(path);
@@ -253,7 +291,8 @@ int main(void)
         cmocka_unit_test(test_shard_parse),       cmocka_unit_test(test_urls),
         cmocka_unit_test(test_url_hosts),         cmocka_unit_test(test_links),
         cmocka_unit_test(test_cache_names),       cmocka_unit_test(test_state_roundtrip),
-        cmocka_unit_test(test_list_filter),       cmocka_unit_test(test_recipes_yaml),
+        cmocka_unit_test(test_state_v2),          cmocka_unit_test(test_list_filter),
+        cmocka_unit_test(test_recipes_yaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
