@@ -351,3 +351,51 @@ for tag, ext, tpl in MORE_NEG:
         lambda k, tpl=tpl: tpl.format(h32=k.noise("", 32, "0123456789abcdef"),
                                       i=k.noise("LTAI5t", 18), r=k.noise("", 20),
                                       s29=k.noise("", 29)))
+
+# ---------- independent review: syntaxes and contexts the cases above did not cover ----------
+# (accreview: found by probing akhound with other suites' sample syntaxes and shapes seen in the
+# history of aliyun/* SDK repositories; all values generated here)
+
+GLS = "gitleaks cmd/generate/config/utils GenerateSampleSecrets"
+RV = "shape common in public code (accreview probe; not a copied leak)"
+# a type between the name and the value: Go, TypeScript, Kotlin, Swift, Scala, Rust
+TYPED = [
+    ("go-var", "go", 'var alibabaToken string = "{s}"', GLS + " (go - normal)"),
+    ("kotlin", "kt", 'var alibabaToken: String = "{s}"', GLS + " (kotlin - type)"),
+    ("ts", "ts", "private readonly accessKeySecret: string = '{s}';", RV + " (TypeScript class)"),
+    ("swift", "swift", 'let aliyunSecret: String = "{s}"', RV),
+    ("rust", "rs", 'const ALIYUN_SECRET: &str = "{s}";', RV),
+    ("go-var-ak", "go", 'var AccessKeySecret string = "{s}"', RV),
+]
+for tag, ext, tpl, prov in TYPED:
+    case(f"typed-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+# the name and the value in two fields of one entry
+FIELDS = [
+    ("k8s-env", "yml", "env:\n  - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET\n    value: {s}", RV + " (Kubernetes env list)"),
+    ("k8s-env-quoted", "yml", "        - name: ALIYUN_SECRET\n          value: \"{s}\"", RV + " (Kubernetes env list)"),
+    ("ecs-task", "json", '"environment": [{{"name": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "value": "{s}"}}]', RV + " (container task definition)"),
+    ("hadoop", "xml", "<property>\n  <name>fs.oss.accessKeySecret</name>\n  <value>{s}</value>\n</property>", RV + " (Hadoop core-site.xml for OSS)"),
+]
+for tag, ext, tpl, prov in FIELDS:
+    case(f"fields-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+# a section or parent key says Alibaba Cloud, the child key is a bare credential word
+SECTION = [
+    ("yaml", "yml", "alibaba:\n  secret: {s}", KF + " (alibaba then up to 16 characters)"),
+    ("yaml-sibling", "yml", "alicloud:\n  region: cn-hangzhou\n  key: {s}", RV),
+    ("json", "json", '{{"aliyun": {{"secret": "{s}"}}}}', RV),
+    ("ini", "ini", "[aliyun]\nsecret = {s}", RV),
+    ("toml", "toml", '[alibaba]\ntoken = "{s}"', RV),
+]
+for tag, ext, tpl, prov in SECTION:
+    case(f"section-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+REVIEW_NEG = [
+    ("neg-k8s-value-from", "yml",
+     "env:\n  - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET\n    valueFrom:\n      secretKeyRef: {{name: ak, key: {n}}}"),
+    ("neg-k8s-value-ref", "yml", "env:\n  - name: ALIYUN_SECRET\n    value: ${{ALIYUN_SECRET}}"),
+    ("neg-typed-getenv", "go", 'var alibabaToken string = os.Getenv("ALIBABA_TOKEN")'),
+    ("neg-yaml-other-section", "yml", "aliyun:\n  region: cn-hangzhou\ngithub:\n  token: {n}"),
+    ("neg-ini-other-section", "ini", "[aliyun]\nregion = cn-hangzhou\n[github]\ntoken = {n}"),
+]
+for tag, ext, tpl in REVIEW_NEG:
+    case(tag, RV, "neg", ext)(lambda k, tpl=tpl: tpl.format(n=k.noise("", 30)))
+
