@@ -399,3 +399,16 @@ REVIEW_NEG = [
 for tag, ext, tpl in REVIEW_NEG:
     case(tag, RV, "neg", ext)(lambda k, tpl=tpl: tpl.format(n=k.noise("", 30)))
 
+
+def sts_repeated(k):
+    """A test fixture: an expired metadata response, and 30 lines later the test asserting the
+    same ID and secret (aliyun/alibaba-cloud-sdk-go instance_metadata_test.go shape)."""
+    i, s = k.id("STS.", 25), k.secret(44)
+    body = ('body := `{\n  "AccessKeyId" : "' + i + '",\n  "AccessKeySecret" : "' + s
+            + '",\n  "Expiration" : "2018-08-20T22:30:02Z",\n  "SecurityToken" : "'
+            + k.token("CAES") + '"\n}`\n')
+    return (body + "// ...\n" * 30 + f'assert.Equal(t, "{i}", c.AccessKeyId)\n'
+            f'assert.Equal(t, "{s}", c.AccessKeySecret)')
+
+
+case("sts-expired-repeated", "aliyun/alibaba-cloud-sdk-go test fixture shape", "expired", "go")(sts_repeated)
