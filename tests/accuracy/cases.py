@@ -412,3 +412,22 @@ def sts_repeated(k):
 
 
 case("sts-expired-repeated", "aliyun/alibaba-cloud-sdk-go test fixture shape", "expired", "go")(sts_repeated)
+
+# names written with spaces: labels in READMEs and blog posts, the console's `AccessKey Secret`,
+# Chinese text naming Alibaba Cloud (阿里云), trivy's name class that allows blanks
+LABELS = [
+    ("trivy", "txt", 'alibaba secret key: "{s}"', TV + " (name class allows blanks)"),
+    ("console", "md", "Alibaba Cloud AccessKey Secret: {s}", RV),
+    ("words", "txt", "aliyun access key secret = {s}", RV),
+    ("sk", "md", "aliyun sk: {s}", RV),
+    ("accesskey-secret", "md", "AccessKey Secret: {s}", DOC + " (console's name, secret shown alone)"),
+    ("cn-sk", "md", "阿里云 SK：{s}", RV + " (Chinese README)"),
+    ("cn-accesskey", "md", "AccessKey Secret 为 {s}", RV + " (Chinese README)"),
+]
+for tag, ext, tpl, prov in LABELS:
+    case(f"label-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+case("pair-prose-secret-first", TH + " alibaba_test.go (secret before the ID, prose)", "pos", "txt")(
+    lambda k: f"You can find a alibaba secret {k.secret()} within alibaba {k.id('LTAI5t', 18)}")
+for tag, tpl in [("words-between", "the alibaba key rotation job id: {n}"),
+                 ("prose", "Aliyun keys are rotated every 90 days: {n}")]:
+    case(f"neg-label-{tag}", RV, "neg", "md")(lambda k, tpl=tpl: tpl.format(n=k.noise("", 30)))
