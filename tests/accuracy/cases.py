@@ -431,3 +431,18 @@ case("pair-prose-secret-first", TH + " alibaba_test.go (secret before the ID, pr
 for tag, tpl in [("words-between", "the alibaba key rotation job id: {n}"),
                  ("prose", "Aliyun keys are rotated every 90 days: {n}")]:
     case(f"neg-label-{tag}", RV, "neg", "md")(lambda k, tpl=tpl: tpl.format(n=k.noise("", 30)))
+
+# string literals with a prefix (Python 2 prints dicts as {u'AccessKeySecret': u'...'}; bytes,
+# raw and f-strings; C++ wide strings) and VB's `As String`
+PREFIXED = [
+    ("py2-dict", "py", "creds = {{u'AccessKeySecret': u'{s}'}}", RV + " (Python 2 dict repr in logs and fixtures)"),
+    ("py-bytes", "py", "secret = {{'access_key_secret': b'{s}'}}", RV),
+    ("py-raw", "py", "ACCESS_KEY_SECRET = r'{s}'", RV),
+    ("py-fstring", "py", 'aliyun_secret = f"{s}"', RV),
+    ("cpp-wide", "cpp", 'const wchar_t* AccessKeySecret = L"{s}";', RV),
+    ("vb", "vb", 'Dim AccessKeySecret As String = "{s}"', RV),
+]
+for tag, ext, tpl, prov in PREFIXED:
+    case(f"prefixed-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+case("neg-prefixed-word", RV, "neg", "py")(
+    lambda k: f"access_key_secret = load(u'{k.noise('', 30)}')")
