@@ -357,6 +357,14 @@ for tag, ext, tpl in MORE_NEG:
 # history of aliyun/* SDK repositories; all values generated here)
 
 GLS = "gitleaks cmd/generate/config/utils GenerateSampleSecrets"
+
+
+def secret_shapes(prefix, rows):
+    """One positive case per (tag, ext, template, provenance) row, the template's {s} a secret."""
+    for tag, ext, tpl, prov in rows:
+        case(f"{prefix}-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+
+
 RV = "shape common in public code (accreview probe; not a copied leak)"
 # a type between the name and the value: Go, TypeScript, Kotlin, Swift, Scala, Rust
 TYPED = [
@@ -367,8 +375,7 @@ TYPED = [
     ("rust", "rs", 'const ALIYUN_SECRET: &str = "{s}";', RV),
     ("go-var-ak", "go", 'var AccessKeySecret string = "{s}"', RV),
 ]
-for tag, ext, tpl, prov in TYPED:
-    case(f"typed-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+secret_shapes("typed", TYPED)
 # the name and the value in two fields of one entry
 FIELDS = [
     ("k8s-env", "yml", "env:\n  - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET\n    value: {s}", RV + " (Kubernetes env list)"),
@@ -376,8 +383,7 @@ FIELDS = [
     ("ecs-task", "json", '"environment": [{{"name": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "value": "{s}"}}]', RV + " (container task definition)"),
     ("hadoop", "xml", "<property>\n  <name>fs.oss.accessKeySecret</name>\n  <value>{s}</value>\n</property>", RV + " (Hadoop core-site.xml for OSS)"),
 ]
-for tag, ext, tpl, prov in FIELDS:
-    case(f"fields-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+secret_shapes("fields", FIELDS)
 # a section or parent key says Alibaba Cloud, the child key is a bare credential word
 SECTION = [
     ("yaml", "yml", "alibaba:\n  secret: {s}", KF + " (alibaba then up to 16 characters)"),
@@ -386,8 +392,7 @@ SECTION = [
     ("ini", "ini", "[aliyun]\nsecret = {s}", RV),
     ("toml", "toml", '[alibaba]\ntoken = "{s}"', RV),
 ]
-for tag, ext, tpl, prov in SECTION:
-    case(f"section-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+secret_shapes("section", SECTION)
 REVIEW_NEG = [
     ("neg-k8s-value-from", "yml",
      "env:\n  - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET\n    valueFrom:\n      secretKeyRef: {{name: ak, key: {n}}}"),
@@ -424,8 +429,7 @@ LABELS = [
     ("cn-sk", "md", "阿里云 SK：{s}", RV + " (Chinese README)"),
     ("cn-accesskey", "md", "AccessKey Secret 为 {s}", RV + " (Chinese README)"),
 ]
-for tag, ext, tpl, prov in LABELS:
-    case(f"label-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+secret_shapes("label", LABELS)
 case("pair-prose-secret-first", TH + " alibaba_test.go (secret before the ID, prose)", "pos", "txt")(
     lambda k: f"You can find a alibaba secret {k.secret()} within alibaba {k.id('LTAI5t', 18)}")
 for tag, tpl in [("words-between", "the alibaba key rotation job id: {n}"),
@@ -442,7 +446,6 @@ PREFIXED = [
     ("cpp-wide", "cpp", 'const wchar_t* AccessKeySecret = L"{s}";', RV),
     ("vb", "vb", 'Dim AccessKeySecret As String = "{s}"', RV),
 ]
-for tag, ext, tpl, prov in PREFIXED:
-    case(f"prefixed-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+secret_shapes("prefixed", PREFIXED)
 case("neg-prefixed-word", RV, "neg", "py")(
     lambda k: f"access_key_secret = load(u'{k.noise('', 30)}')")
