@@ -277,9 +277,20 @@ static int parse_rule(ctx *c, const yaml_node_t *n, ak_rule *r)
  * the wild: = : := => ?= || , ( > quotes, XML attributes and elements, CLI flags, full-width
  * punctuation and a few CJK characters (any non-ASCII byte), HTML-escaped quotes. Written with
  * character-class repeats: PCRE2 copies a repeated group once per allowed repetition, which made
- * the compiled rules (and every start-up) larger. */
+ * the compiled rules (and every start-up) larger. Two word-bearing forms come first: a declared
+ * type before `=` (Go `x string =`, TypeScript/Kotlin/Swift `x: String =`, Rust `X: &str =`),
+ * and a name and its value in two fields of one entry (Kubernetes `- name: X` / `value: v`,
+ * JSON {"name": "X", "value": "v"}, Hadoop <name>X</name><value>v</value>). A string literal may
+ * carry a prefix (Python u'' b'' r'' f'', as Python 2 prints dicts; C++ L"" u8""), VB `As String`.
+ */
+#define AK_ASSIGN_TYPE_RE                                                                          \
+    "(?:[ \t]*:[ \t]*|[ \t]+)(?:[Aa]s[ \t]+)?&?(?:'static[ \t]+)?[A-Za-z][A-Za-z0-9_.]{0,30}"      \
+    "(?:<[^<>\r\n]{0,40}>|\\[\\])?\\??[ \t]*(?=:?=[^=])"
+#define AK_ASSIGN_FIELD_RE "[^A-Za-z0-9]{1,40}(?:name[^A-Za-z0-9]{1,20})?(?i:value)(?![A-Za-z0-9])"
 #define AK_ASSIGN_RE                                                                               \
-    "(?=[^A-Za-z0-9])(?:[^A-Za-z0-9]{0,20}&(?:quot|#3[49]|#x2[27]);){0,2}[^A-Za-z0-9]{0,40}"
+    "(?=[^A-Za-z0-9])(?:" AK_ASSIGN_TYPE_RE "|" AK_ASSIGN_FIELD_RE ")?"                            \
+    "(?:[^A-Za-z0-9]{0,20}&(?:quot|#3[49]|#x2[27]);){0,2}[^A-Za-z0-9]{0,40}"                       \
+    "(?:(?<![A-Za-z0-9])(?:u8|[uUbBrRfFL]{1,2})[\"'])?"
 
 /* Replaces each `marker` in the rule's regex by `with`. */
 static void replace_all(ak_rule *r, const char *marker, const char *with)

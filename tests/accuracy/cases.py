@@ -351,3 +351,101 @@ for tag, ext, tpl in MORE_NEG:
         lambda k, tpl=tpl: tpl.format(h32=k.noise("", 32, "0123456789abcdef"),
                                       i=k.noise("LTAI5t", 18), r=k.noise("", 20),
                                       s29=k.noise("", 29)))
+
+# ---------- independent review: syntaxes and contexts the cases above did not cover ----------
+# (accreview: found by probing akhound with other suites' sample syntaxes and shapes seen in the
+# history of aliyun/* SDK repositories; all values generated here)
+
+GLS = "gitleaks cmd/generate/config/utils GenerateSampleSecrets"
+
+
+def secret_shapes(prefix, rows):
+    """One positive case per (tag, ext, template, provenance) row, the template's {s} a secret."""
+    for tag, ext, tpl, prov in rows:
+        case(f"{prefix}-{tag}", prov, "pos", ext)(lambda k, tpl=tpl: tpl.format(s=k.secret()))
+
+
+RV = "shape common in public code (accreview probe; not a copied leak)"
+# a type between the name and the value: Go, TypeScript, Kotlin, Swift, Scala, Rust
+TYPED = [
+    ("go-var", "go", 'var alibabaToken string = "{s}"', GLS + " (go - normal)"),
+    ("kotlin", "kt", 'var alibabaToken: String = "{s}"', GLS + " (kotlin - type)"),
+    ("ts", "ts", "private readonly accessKeySecret: string = '{s}';", RV + " (TypeScript class)"),
+    ("swift", "swift", 'let aliyunSecret: String = "{s}"', RV),
+    ("rust", "rs", 'const ALIYUN_SECRET: &str = "{s}";', RV),
+    ("go-var-ak", "go", 'var AccessKeySecret string = "{s}"', RV),
+]
+secret_shapes("typed", TYPED)
+# the name and the value in two fields of one entry
+FIELDS = [
+    ("k8s-env", "yml", "env:\n  - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET\n    value: {s}", RV + " (Kubernetes env list)"),
+    ("k8s-env-quoted", "yml", "        - name: ALIYUN_SECRET\n          value: \"{s}\"", RV + " (Kubernetes env list)"),
+    ("ecs-task", "json", '"environment": [{{"name": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "value": "{s}"}}]', RV + " (container task definition)"),
+    ("hadoop", "xml", "<property>\n  <name>fs.oss.accessKeySecret</name>\n  <value>{s}</value>\n</property>", RV + " (Hadoop core-site.xml for OSS)"),
+]
+secret_shapes("fields", FIELDS)
+# a section or parent key says Alibaba Cloud, the child key is a bare credential word
+SECTION = [
+    ("yaml", "yml", "alibaba:\n  secret: {s}", KF + " (alibaba then up to 16 characters)"),
+    ("yaml-sibling", "yml", "alicloud:\n  region: cn-hangzhou\n  key: {s}", RV),
+    ("json", "json", '{{"aliyun": {{"secret": "{s}"}}}}', RV),
+    ("ini", "ini", "[aliyun]\nsecret = {s}", RV),
+    ("toml", "toml", '[alibaba]\ntoken = "{s}"', RV),
+]
+secret_shapes("section", SECTION)
+REVIEW_NEG = [
+    ("neg-k8s-value-from", "yml",
+     "env:\n  - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET\n    valueFrom:\n      secretKeyRef: {{name: ak, key: {n}}}"),
+    ("neg-k8s-value-ref", "yml", "env:\n  - name: ALIYUN_SECRET\n    value: ${{ALIYUN_SECRET}}"),
+    ("neg-typed-getenv", "go", 'var alibabaToken string = os.Getenv("ALIBABA_TOKEN")'),
+    ("neg-yaml-other-section", "yml", "aliyun:\n  region: cn-hangzhou\ngithub:\n  token: {n}"),
+    ("neg-ini-other-section", "ini", "[aliyun]\nregion = cn-hangzhou\n[github]\ntoken = {n}"),
+]
+for tag, ext, tpl in REVIEW_NEG:
+    case(tag, RV, "neg", ext)(lambda k, tpl=tpl: tpl.format(n=k.noise("", 30)))
+
+
+def sts_repeated(k):
+    """A test fixture: an expired metadata response, and 30 lines later the test asserting the
+    same ID and secret (aliyun/alibaba-cloud-sdk-go instance_metadata_test.go shape)."""
+    i, s = k.id("STS.", 25), k.secret(44)
+    body = ('body := `{\n  "AccessKeyId" : "' + i + '",\n  "AccessKeySecret" : "' + s
+            + '",\n  "Expiration" : "2018-08-20T22:30:02Z",\n  "SecurityToken" : "'
+            + k.token("CAES") + '"\n}`\n')
+    return (body + "// ...\n" * 30 + f'assert.Equal(t, "{i}", c.AccessKeyId)\n'
+            f'assert.Equal(t, "{s}", c.AccessKeySecret)')
+
+
+case("sts-expired-repeated", "aliyun/alibaba-cloud-sdk-go test fixture shape", "expired", "go")(sts_repeated)
+
+# names written with spaces: labels in READMEs and blog posts, the console's `AccessKey Secret`,
+# Chinese text naming Alibaba Cloud (阿里云), trivy's name class that allows blanks
+LABELS = [
+    ("trivy", "txt", 'alibaba secret key: "{s}"', TV + " (name class allows blanks)"),
+    ("console", "md", "Alibaba Cloud AccessKey Secret: {s}", RV),
+    ("words", "txt", "aliyun access key secret = {s}", RV),
+    ("sk", "md", "aliyun sk: {s}", RV),
+    ("accesskey-secret", "md", "AccessKey Secret: {s}", DOC + " (console's name, secret shown alone)"),
+    ("cn-sk", "md", "阿里云 SK：{s}", RV + " (Chinese README)"),
+    ("cn-accesskey", "md", "AccessKey Secret 为 {s}", RV + " (Chinese README)"),
+]
+secret_shapes("label", LABELS)
+case("pair-prose-secret-first", TH + " alibaba_test.go (secret before the ID, prose)", "pos", "txt")(
+    lambda k: f"You can find a alibaba secret {k.secret()} within alibaba {k.id('LTAI5t', 18)}")
+for tag, tpl in [("words-between", "the alibaba key rotation job id: {n}"),
+                 ("prose", "Aliyun keys are rotated every 90 days: {n}")]:
+    case(f"neg-label-{tag}", RV, "neg", "md")(lambda k, tpl=tpl: tpl.format(n=k.noise("", 30)))
+
+# string literals with a prefix (Python 2 prints dicts as {u'AccessKeySecret': u'...'}; bytes,
+# raw and f-strings; C++ wide strings) and VB's `As String`
+PREFIXED = [
+    ("py2-dict", "py", "creds = {{u'AccessKeySecret': u'{s}'}}", RV + " (Python 2 dict repr in logs and fixtures)"),
+    ("py-bytes", "py", "secret = {{'access_key_secret': b'{s}'}}", RV),
+    ("py-raw", "py", "ACCESS_KEY_SECRET = r'{s}'", RV),
+    ("py-fstring", "py", 'aliyun_secret = f"{s}"', RV),
+    ("cpp-wide", "cpp", 'const wchar_t* AccessKeySecret = L"{s}";', RV),
+    ("vb", "vb", 'Dim AccessKeySecret As String = "{s}"', RV),
+]
+secret_shapes("prefixed", PREFIXED)
+case("neg-prefixed-word", RV, "neg", "py")(
+    lambda k: f"access_key_secret = load(u'{k.noise('', 30)}')")

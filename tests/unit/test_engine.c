@@ -643,6 +643,44 @@ static void test_expired_sts_sample(void **state)
     unsetenv("AKHOUND_NOW");
 }
 
+/* The same STS ID and secret repeated 30 lines below their expired sample (a test asserting the
+ * fixture's values) are the same dead sample: both findings are expired. A different credential
+ * further down is not. */
+static void test_expired_sts_repeated(void **state)
+{
+    (void)state;
+    char sid[26], sec[45], tok[301], sid2[26], sec2[45];
+    tu_random_alnum(sid, 25);
+    tu_random_alnum(sec, 44);
+    tu_random_alnum(tok, 300);
+    tu_random_alnum(sid2, 25);
+    tu_random_alnum(sec2, 44);
+    ak_buf b = AK_BUF_INIT;
+    ak_buf_printf(&b,
+                  "{\"AccessKeyId\": \"STS.%s\",\n \"AccessKeySecret\": \"%s\",\n"
+                  " \"SecurityToken\": \"CAIS%s\",\n \"Expiration\": \"2024-05-01T08:00:00Z\"}\n",
+                  sid, sec, tok);
+    for (int i = 0; i < 30; i++) ak_buf_puts(&b, "// ...\n");
+    ak_buf_printf(&b, "assert(id == \"STS.%s\");\nassert(secret == \"%s\");\n", sid, sec);
+    for (int i = 0; i < 30; i++) ak_buf_puts(&b, "// ...\n");
+    ak_buf_printf(&b, "other_id = \"STS.%s\"\nother_secret = \"%s\"\n", sid2, sec2);
+    setenv("AKHOUND_NOW", "2024-05-01T09:00:00Z", 1);
+    ak_findings f = scan_str(b.data);
+    assert_int_equal(f.len, 3);
+    for (size_t i = 0; i < f.len; i++) {
+        int other = !strcmp(f.items[i].access_key_id + 4, sid2);
+        if (other) {
+            assert_null(f.items[i].validation);
+        } else {
+            assert_non_null(f.items[i].validation);
+            assert_string_equal(ak_val_status_name(f.items[i].validation->status), "expired");
+        }
+    }
+    ak_findings_free(&f);
+    unsetenv("AKHOUND_NOW");
+    ak_buf_free(&b);
+}
+
 /* The AccessKeyId of a presigned URL is public by design; the same ID in a plain API URL is not. */
 static void test_presigned_url_id(void **state)
 {
@@ -692,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_escaped_masks),
         cmocka_unit_test(test_token_embedding_its_id),
         cmocka_unit_test(test_expired_sts_sample),
+        cmocka_unit_test(test_expired_sts_repeated),
         cmocka_unit_test(test_presigned_url_id),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
