@@ -153,13 +153,16 @@ static int raw_next(const uint8_t **at, const uint8_t *end, raw_entry *e)
     return 0;
 }
 
-/* Parses a whole tree onto the entry stack (from *first on), so a malformed tree is rejected
- * before any of its entries has an effect. */
-static int raw_parse(ak_gwalk *w, const uint8_t *data, size_t len, size_t *first)
+/* Parses a tree onto the entry stack (from *first on), so a malformed tree is rejected before any
+ * of its entries has an effect. It stops at the first entry that starts within the last `tail`
+ * bytes; *rest: the bytes left unparsed. */
+static int raw_parse(ak_gwalk *w, const uint8_t *data, size_t len, size_t tail, size_t *first,
+                     size_t *rest)
 {
     *first = w->n_ents;
     raw_entry e, *ents = w->ents;
-    for (const uint8_t *p = data, *end = data + len; p < end;) {
+    const uint8_t *p = data, *end = data + len;
+    while (p < end && (size_t)(end - p) > tail) {
         if (raw_next(&p, end, &e)) {
             w->n_ents = *first;
             return -1;
@@ -168,6 +171,7 @@ static int raw_parse(ak_gwalk *w, const uint8_t *data, size_t len, size_t *first
         w->ents = ents;
         ents[w->n_ents++] = e;
     }
+    *rest = (size_t)(end - p);
     return 0;
 }
 
@@ -233,6 +237,42 @@ static size_t same_entries(const uint8_t *a, size_t alen, const uint8_t *b, size
     return at;
 }
 
+/* The number of bytes at the end of a[0 .. alen) equal to those at the end of b[0 .. blen). */
+static size_t same_tail(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen, same = 0;
+    uint64_t x, y;
+    for (; same + 8 <= n; same += 8) {
+        memcpy(&x, a + alen - same - 8, 8);
+        memcpy(&y, b + blen - same - 8, 8);
+        if (x != y) break;
+    }
+    while (same < n && a[alen - same - 1] == b[blen - same - 1]) same++;
+    return same;
+}
+
+/* Parses the tree o and its base b from `skip` on (both begin with the same `skip` bytes of whole
+ * entries), b first, leaving out the longest run of whole entries at their end that are byte for
+ * byte the same: b is a valid tree, so then is that part of o, and they are seen already. Falls
+ * back to parsing the rest of both when the entries do not line up at the end. 0: the entries
+ * of b are [*bfirst, *bend), those of o [*first, n_ents). */
+static int parse_pair(ak_gwalk *w, const ak_pobj *o, const ak_pobj *b, size_t skip, size_t *bfirst,
+                      size_t *bend, size_t *first)
+{
+    size_t tail = same_tail(o->data + skip, o->len - skip, b->data + skip, b->len - skip);
+    size_t orest = 0, brest = 0;
+    for (;; tail = 0) {
+        if (raw_parse(w, b->data + skip, b->len - skip, tail, bfirst, &brest)) return -1;
+        *bend = w->n_ents;
+        if (raw_parse(w, o->data + skip, o->len - skip, tail, first, &orest)) {
+            w->n_ents = *bfirst;
+            return -1;
+        }
+        if (orest == brest || !tail) return 0;
+        w->n_ents = *bfirst;
+    }
+}
+
 /* Whether the rest of the tree from entry e on is the rest of the base from entry old on. */
 static int same_rest(const ak_pobj *o, const raw_entry *e, const ak_pobj *b, const raw_entry *old)
 {
@@ -246,21 +286,20 @@ static int same_rest(const ak_pobj *o, const raw_entry *e, const ak_pobj *b, con
  * for byte to one of the base is an object seen already and is skipped without a probe of the
  * seen-sets: that is most of a new tree. The equal entries at the start are found with one
  * comparison of the two buffers and not even parsed (the base is a valid tree, and so is that
- * part of this one); from the first difference on, both are parsed and merged in git's order of
- * entries, until the rest of both is equal again. */
+ * part of this one), and so are the equal entries at the end (parse_pair); in between, both are
+ * parsed and merged in git's order of entries, until the rest of both is equal again. */
 static int visit_packed(ak_gwalk *w, const git_oid *id, const git_oid *base, uint32_t rank)
 {
     ak_pobj o, b = {0};
-    size_t first = 0, skip = 0, bfirst = w->n_ents, bend = bfirst;
+    size_t first = 0, bfirst = w->n_ents, bend = bfirst, rest;
     if (!w->pread || ak_pread_get(w->pread, id, &o)) return 0;
+    int ok = 0;
     if (o.type == GIT_OBJECT_TREE && get_base(w, base, &b)) {
-        size_t same = same_entries(o.data, o.len, b.data, b.len);
-        if (!raw_parse(w, b.data + same, b.len - same, &bfirst)) {
-            skip = same;
-            bend = w->n_ents;
-        }
+        size_t skip = same_entries(o.data, o.len, b.data, b.len);
+        ok = !parse_pair(w, &o, &b, skip, &bfirst, &bend, &first);
+        if (!ok) bend = bfirst = w->n_ents; /* o is read whole below, with no base */
     }
-    int ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data + skip, o.len - skip, &first);
+    if (!ok) ok = o.type == GIT_OBJECT_TREE && !raw_parse(w, o.data, o.len, 0, &first, &rest);
     size_t end = ok ? w->n_ents : first, j = bfirst;
     for (size_t i = first, differed = 0; i < end; i++) {
         const raw_entry *ents = w->ents; /* the stack grows under nested trees */
