@@ -1,6 +1,7 @@
 /* Helpers shared by every subcommand. */
 #include "cli/cli.h"
 
+#include "report/redact.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -32,6 +33,19 @@ FILE *ak_cli_open_output(const char *cmd, const char *path)
         if (fd >= 0) close(fd);
     }
     return f;
+}
+
+ak_redactor *ak_cli_redactor(const ak_engine *engine, const ak_findings *found)
+{
+    ak_redactor *r = NULL;
+    ak_buf err = AK_BUF_INIT;
+    if (ak_redactor_new(&r, engine, &err)) {
+        ak_error("%s", ak_buf_cstr(&err));
+        r = ak_redactor_new_known();
+    }
+    ak_buf_free(&err);
+    ak_redactor_add_findings(r, found);
+    return r;
 }
 
 int ak_cli_close_output(FILE *f)

@@ -363,15 +363,17 @@ static void print_summary(const ak_org_result *res, size_t n_findings)
 }
 
 static int write_report(org_cli *c, const ak_findings *found, const ak_org_result *res,
-                        const ak_rules *rules)
+                        const ak_engine *engine)
 {
     FILE *out = ak_scan_cli_open_output(&c->scan);
     if (!out) return -1;
-    ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules};
+    ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, ak_engine_rules(engine),
+                         ak_cli_redactor(engine, found)};
     if (c->scan.color == 1 || (c->scan.color == -1 && isatty(fileno(out)) && !getenv("NO_COLOR")))
         ro.color = 1;
     int with_sum = c->scan.format == AK_FMT_SARIF;
     int rc = ak_report_write(out, found, with_sum ? &res->sum : NULL, &ro);
+    ak_redactor_free(ro.redactor);
     if (out != stdout) fclose(out);
     if (rc) ak_error("cannot write the report");
     if (!c->scan.quiet) print_summary(res, found->len);
@@ -405,7 +407,7 @@ static int scan_repos(org_cli *c, const ak_org_list *list)
     int failed = ak_org_run(engine, list, &o, &found, &res);
     failed |= post_process(c, &found);
     if (failed) res.sum.incomplete = 1;
-    int code = write_report(c, &found, &res, rules) ? AK_EXIT_ERROR : exit_code(&found, &res);
+    int code = write_report(c, &found, &res, engine) ? AK_EXIT_ERROR : exit_code(&found, &res);
     ak_findings_free(&found);
     ak_org_result_free(&res);
     ak_engine_free(engine);
