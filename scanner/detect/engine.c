@@ -11,6 +11,7 @@
 #include "detect/engine_int.h"
 #include "detect/dbcache.h"
 #include "detect/filter.h"
+#include "detect/selftest.h"
 #include "util/mem.h"
 
 #include <string.h>
@@ -100,8 +101,10 @@ static void collect_patterns(const ak_rules *rules, patlist *pl)
 }
 
 /* Compiles the literals of pl whose variant is (or, with utf16 == 0, is not) UTF-16 into *db, from
- * the on-disk cache when it holds them. Pattern ids are indexes into the shared pats table. */
-static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_buf *err)
+ * the on-disk cache when it holds them and use_cache is set (then *cached is set too). Pattern ids
+ * are indexes into the shared pats table. */
+static int compile_subset(const patlist *pl, int utf16, int use_cache, int *cached,
+                          hs_database_t **db, ak_buf *err)
 {
     size_t n = 0, total = pl->lits.len;
     char **lits = ak_calloc(total, sizeof *lits);
@@ -116,7 +119,8 @@ static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_b
     }
     int rc = 0;
     uint64_t key = n ? ak_dbcache_key(lits, lens, flags, ids, n) : 0;
-    *db = n ? ak_dbcache_load(key) : NULL;
+    *db = n && use_cache ? ak_dbcache_load(key) : NULL;
+    if (*db) *cached = 1;
     hs_compile_error_t *cerr = NULL;
     if (n && !*db) {
         if (hs_compile_lit_multi((const char *const *)lits, flags, ids, lens, (unsigned)n,
@@ -139,18 +143,34 @@ static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_b
 /* Two databases: UTF-16LE forms of the anchors are kept apart because mixing them with the other
  * literals makes Vectorscan pick a matcher about 2.7x slower on every buffer, while UTF-16 text
  * only occurs in buffers with NUL bytes, where the second database is run as well. */
-static int compile_db(ak_engine *e, ak_buf *err)
+static int compile_db(ak_engine *e, int use_cache, int *cached, ak_buf *err)
 {
     patlist pl = {0};
     collect_patterns(e->rules, &pl);
     e->n_pats = pl.lits.len;
     e->pats = pl.pats;
-    int rc = compile_subset(&pl, 0, &e->db, err);
-    if (!rc) rc = compile_subset(&pl, 1, &e->db16, err);
+    int rc = compile_subset(&pl, 0, use_cache, cached, &e->db, err);
+    if (!rc) rc = compile_subset(&pl, 1, use_cache, cached, &e->db16, err);
     ak_strlist_free(&pl.lits);
     free(pl.flags);
     free(pl.lens);
     return rc;
+}
+
+/* The databases, from the cache when it has them; a cached database must still find every rule's
+ * examples (a planted or damaged file must not blind the scan), else it is compiled afresh and
+ * the cache rewritten. */
+static int build_db(ak_engine *e, ak_buf *err)
+{
+    int cached = 0;
+    int rc = compile_db(e, 1, &cached, err);
+    if (rc || !cached || ak_rules_examples_missed(e) == 0) return rc;
+    hs_free_database(e->db);
+    hs_free_database(e->db16);
+    free(e->pats);
+    e->db = e->db16 = NULL;
+    e->pats = NULL;
+    return compile_db(e, 0, &cached, err);
 }
 
 static int compile_regex(ak_engine *e, size_t i, ak_buf *err)
@@ -232,7 +252,7 @@ int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *
     int rc = link_rules(e, err);
     for (size_t i = 0; !rc && i < rules->len; i++)
         if (!ak_role_is_composite(rules->items[i].role)) rc = compile_regex(e, i, err);
-    if (!rc) rc = compile_db(e, err);
+    if (!rc) rc = build_db(e, err);
     if (rc) {
         ak_engine_free(e);
         return -1;
@@ -389,9 +409,10 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 
 /* Scans r with one database, appending hits. Vectorscan takes lengths as unsigned int: larger
  * buffers go in slices that overlap by more than the longest literal, and a slice keeps only the
- * hits that end past the previous slice. */
-static int scan_db(const hs_database_t *db, ak_scratch *s, const ak_region *r, ak_hitvec *hits,
-                   ak_buf *err)
+ * hits that end past the previous slice. Ids past n_pats (a foreign cached database, before the
+ * self-check rejects it) are dropped. */
+static int scan_db(const hs_database_t *db, size_t n_pats, ak_scratch *s, const ak_region *r,
+                   ak_hitvec *hits, ak_buf *err)
 {
     const size_t slice = (size_t)1 << 30, overlap = 256;
     size_t done = 0, prev_end = 0;
@@ -406,7 +427,8 @@ static int scan_db(const hs_database_t *db, ak_scratch *s, const ak_region *r, a
         size_t keep = before;
         for (size_t i = before; i < hits->len; i++) {
             hits->items[i].end += done;
-            if (done == 0 || hits->items[i].end > prev_end) hits->items[keep++] = hits->items[i];
+            if ((done == 0 || hits->items[i].end > prev_end) && hits->items[i].pat < n_pats)
+                hits->items[keep++] = hits->items[i];
         }
         hits->len = keep;
         if (done + n >= r->len) return 0;
@@ -420,10 +442,11 @@ static int fast_pass(const ak_engine *e, ak_scratch *s, const ak_region *r, ak_h
 {
     hits->len = 0;
     if (!r->len) return 0;
-    if (e->db && scan_db(e->db, s, r, hits, err)) return -1;
+    if (e->db && scan_db(e->db, e->n_pats, s, r, hits, err)) return -1;
     /* UTF-16 text has a NUL in every other byte and binaries that embed it have NULs in their
      * first bytes; a short look keeps this test from reading most of every small text file */
-    if (e->db16 && ak_maybe_utf16(r->data, r->len) && scan_db(e->db16, s, r, hits, err)) return -1;
+    if (e->db16 && ak_maybe_utf16(r->data, r->len) && scan_db(e->db16, e->n_pats, s, r, hits, err))
+        return -1;
     return 0;
 }
 
