@@ -23,10 +23,11 @@ int cmd_report(int argc, char **argv);
 #include <stdint.h>
 #include <stdio.h>
 
-/* Opens a report file for writing, created mode 0600 (reports name keys and may hold secrets),
+/* Opens a report file for writing (util/outfile.h: never through a planted symlink; created mode
+ * 0600, and an existing file set to 0600 too when `secrets`, i.e. it will hold secrets in clear),
  * or stdout for NULL or "-". Prints a one-line error naming the file and returns NULL on failure.
  */
-FILE *ak_cli_open_output(const char *cmd, const char *path);
+FILE *ak_cli_open_output(const char *cmd, const char *path, int secrets);
 /* Closes what ak_cli_open_output returned (stdout is flushed, not closed); -1 on a write error. */
 int ak_cli_close_output(FILE *f);
 

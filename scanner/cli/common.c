@@ -3,6 +3,7 @@
 
 #include "report/redact.h"
 #include "util/log.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,15 +24,18 @@ int ak_cli_usage_error(const char *cmd, const char *fmt, ...)
     return AK_EXIT_ERROR;
 }
 
-FILE *ak_cli_open_output(const char *cmd, const char *path)
+FILE *ak_cli_open_output(const char *cmd, const char *path, int secrets)
 {
     if (!path || !strcmp(path, "-")) return stdout;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ak_buf err = AK_BUF_INIT;
+    int fd = ak_outfile_open(path, secrets ? AK_OUT_PRIVATE : 0, &err);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f) ak_buf_printf(&err, "%s: cannot write: %s", path, strerror(errno));
     if (!f) {
-        ak_error("%s: %s: cannot write: %s", cmd, path, strerror(errno));
+        ak_error("%s: %s", cmd, ak_buf_cstr(&err));
         if (fd >= 0) close(fd);
     }
+    ak_buf_free(&err);
     return f;
 }
 

@@ -235,7 +235,7 @@ static int parse_args(ropts *o, int argc, char **argv)
 
 static int write_report(const ropts *o, const json_t *report)
 {
-    FILE *out = ak_cli_open_output("respond", o->output);
+    FILE *out = ak_cli_open_output("respond", o->output, 0);
     if (!out) return -1;
     ak_buf b = AK_BUF_INIT;
     if (o->json) {

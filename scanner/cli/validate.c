@@ -267,7 +267,7 @@ static int write_any(FILE *out, void *ctx)
 
 static int write_all(const ak_findings *list, const vopts *o)
 {
-    FILE *out = ak_cli_open_output("validate", o->output);
+    FILE *out = ak_cli_open_output("validate", o->output, o->show_secrets);
     if (!out) return -1;
     ak_redactor *red = o->show_secrets ? NULL : ak_cli_redactor(NULL, list);
     out_job j = {list, o};
