@@ -357,8 +357,7 @@ static void print_summary(const ak_org_result *res, size_t n_findings)
             "akhound: org: %zu repositories (%zu scanned, %zu failed), %" PRIu64
             " unchanged blobs skipped; %s\n",
             res->repos, res->scanned, res->failed, res->skipped_blobs, ak_buf_cstr(&line));
-    for (size_t i = 0; i < res->failed; i++)
-        fprintf(stderr, "akhound: org: failed: %s\n", res->failures[i]);
+    for (size_t i = 0; i < res->failed; i++) ak_warn("org: failed: %s", res->failures[i]);
     ak_buf_free(&line);
 }
 

@@ -27,7 +27,9 @@ json_t *ak_finding_to_json(const ak_finding *f, int show_secrets);
  * Reads one finding object (as written with show_secrets, or without: secret, security_token and
  * candidates then stay NULL). Required: rule, kind, path, line, column. A missing fingerprint is
  * computed. Fields of unknown name are ignored, so files of later versions still read. When a
- * clear secret is present, secret_sha256 (if given) must match it.
+ * clear secret is present, secret_sha256 (if given) must match it. Control characters (C0, DEL,
+ * C1) are refused in every field but the free text ones (path, commit author and summary,
+ * validation detail), which are escaped wherever they are printed.
  * Returns 0 and fills *out (which the caller frees with ak_finding_free), or -1 with *out zeroed
  * and one line (no newline, not naming the input) appended to err.
  */
