@@ -1,8 +1,7 @@
 /*
  * Redaction of free text (see redact.h): known secrets through one Vectorscan literal database,
- * compiled lazily when a text is first redacted after secrets were added, plus the secrets the
- * detection engine finds in the text itself. Matches become byte spans; overlapping spans merge,
- * and each merged span is replaced by its redacted preview.
+ * compiled lazily when a text is first redacted after secrets were added. Matches become byte
+ * spans; overlapping spans merge, and each merged span is replaced by its redacted preview.
  */
 #include "report/redact.h"
 #include "util/mem.h"
@@ -188,32 +187,6 @@ static int on_known(unsigned id, unsigned long long from, unsigned long long to,
     return 0;
 }
 
-static void find_literal(const ak_buf *text, const char *secret, spans *out)
-{
-    size_t n = secret ? strlen(secret) : 0;
-    if (n < MIN_SECRET) return;
-    const char *p = text->data, *end = text->data + text->len;
-    while ((p = memmem(p, (size_t)(end - p), secret, n)) != NULL) {
-        span_add(out, (size_t)(p - text->data), (size_t)(p - text->data) + n);
-        p += n;
-    }
-}
-
-/* What the engine recognises in the text: each secret and token it reports, wherever it occurs. */
-static void find_by_engine(ak_redactor *r, const ak_buf *text, spans *out)
-{
-    ak_findings found = {0};
-    ak_buf err = AK_BUF_INIT;
-    ak_chunk c = {(const uint8_t *)text->data, text->len, "<output>", NULL, 1, NULL};
-    ak_engine_scan(r->engine, r->scratch, &c, &found, &err); /* partial results still count */
-    for (size_t i = 0; i < found.len; i++) {
-        find_literal(text, found.items[i].secret, out);
-        find_literal(text, found.items[i].security_token, out);
-    }
-    ak_findings_free(&found);
-    ak_buf_free(&err);
-}
-
 static int cmp_span(const void *a, const void *b)
 {
     const span *x = a, *y = b;
@@ -255,7 +228,6 @@ size_t ak_redact_buf(ak_redactor *r, ak_buf *text)
         match_ctx m = {r, &s};
         hs_scan(r->db, text->data, (unsigned)text->len, 0, r->hs_scratch, on_known, &m);
     }
-    if (r->engine) find_by_engine(r, text, &s);
     size_t n = s.len ? replace_spans(text, &s) : 0;
     free(s.items);
     return n;

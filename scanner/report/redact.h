@@ -4,15 +4,15 @@
  * summary, the path, the link), where the writers' secret fields cannot hide it. Every writer
  * (reports of every format, validate's output, respond's plan, notification bodies) therefore
  * hands its final bytes to ak_redact_buf, which replaces every secret it knows with its redacted
- * preview (ak_redact):
- *   - the known secrets: every secret, security token and candidate of the findings the output is
- *     about, and every secret the engine recognises in one of their free-text fields read next to
- *     the finding's AccessKey ID (ak_redactor_add_findings), found with one Vectorscan literal
- *     database, so the cost is linear in the text whatever their number;
- *   - every secret or token the detection engine recognises in the text itself, so a secret that
- *     is not among the findings (a report read back without secrets) is caught too.
- * The text is scanned as written (escaped), which leaves secrets intact: they are ASCII letters,
- * digits and "+/=", which no format escapes. A secret the engine only sees encoded (base64 in a
+ * preview (ak_redact). The known secrets are every secret, security token and candidate of the
+ * findings the output is about, and every secret the detection engine recognises in one of their
+ * free-text fields (path, repository, link, commit author, e-mail and summary) read next to the
+ * finding's AccessKey ID, the context the secret had (ak_redactor_add_findings). They are found
+ * with one Vectorscan literal database, so the cost is linear in the text whatever their number.
+ *
+ * The engine is not run over the output itself: a report puts 64-hex hashes next to STS IDs, which
+ * the STS rules would take for a secret. Secrets are ASCII letters, digits and "+/=", which no
+ * format escapes, so they match as written. A secret the engine only sees encoded (base64 in a
  * commit message) is replaced only when it is a known secret in clear elsewhere.
  *
  * Not thread-safe: one thread at a time per redactor (it keeps scratch space).
@@ -27,8 +27,9 @@
 
 typedef struct ak_redactor ak_redactor;
 
-/* A redactor that runs `engine` (borrowed; it must outlive the redactor) over each text, or, when
- * engine is NULL, one over the built-in rules that it builds and owns. Returns 0 or -1 with err. */
+/* A redactor that runs `engine` (borrowed; it must outlive the redactor) over the findings' free
+ * text, or, when engine is NULL, one over the built-in rules that it builds and owns. Returns 0 or
+ * -1 with err. */
 int ak_redactor_new(ak_redactor **out, const ak_engine *engine, ak_buf *err);
 /* A redactor of known secrets only (no engine): what a writer uses when its caller gave none. */
 ak_redactor *ak_redactor_new_known(void);

@@ -43,34 +43,45 @@ static void test_known_secrets(void **state)
     ak_redactor_free(r);
 }
 
+/* The engine reads each free-text field next to the finding's ID; what it recognises there is
+ * redacted wherever it appears. */
 static void test_engine_free_text(void **state)
 {
     (void)state;
-    char id[25], secret[31], p[64], in[256], want[256];
+    char id[25], sts[40], s1[31], s2[31], s3[31], p1[64], p2[64], p3[64], in[512], want[512];
     tu_random_key_id(id);
-    tu_random_secret(secret);
-    preview(secret, p);
+    memcpy(sts, "STS.", 4);
+    tu_random_alnum(sts + 4, 28);
+    tu_random_secret(s1);
+    tu_random_secret(s2);
+    tu_random_secret(s3);
+    preview(s1, p1);
+    preview(s2, p2);
+    preview(s3, p3);
     ak_redactor *r = NULL;
     ak_buf err = AK_BUF_INIT;
     assert_int_equal(ak_redactor_new(&r, NULL, &err), 0);
-    /* an ID and its secret on a summary line: the secret goes, the ID stays */
-    snprintf(in, sizeof in, "fix: %s %s\n", id, secret);
-    snprintf(want, sizeof want, "fix: %s %s\n", id, p);
-    redact_is(r, in, want, 1);
-    /* a secret assigned by name in a file name */
-    snprintf(in, sizeof in, "keys/access_key_secret=%s:1:1", secret);
-    snprintf(want, sizeof want, "keys/access_key_secret=%s:1:1", p);
-    redact_is(r, in, want, 1);
-    /* a bare token is nobody's secret until a finding says so */
-    snprintf(in, sizeof in, "backup-%s.env", secret);
-    redact_is(r, in, in, 0);
-    ak_finding f = {0};
-    f.access_key_id = id;
-    f.path = in;
-    ak_findings list = {&f, 1, 1};
-    ak_redactor_add_findings(r, &list); /* the path read next to the finding's ID */
-    snprintf(want, sizeof want, "backup-%s.env", p);
-    redact_is(r, in, want, 1);
+    char path[128], summary[128], name[128];
+    snprintf(path, sizeof path, "backup-%s.env", s1);             /* a bare token next to the ID */
+    snprintf(summary, sizeof summary, "fix: %s %s", id, s2);      /* a pair on the summary line */
+    snprintf(name, sizeof name, "keys/access_key_secret=%s", s3); /* assigned by name */
+    ak_commit_info c = {"0123456789abcdef0123456789abcdef01234567", "Dev", "dev@example.com",
+                        "2024-01-01T00:00:00Z", summary};
+    ak_finding f[2] = {{0}};
+    f[0].access_key_id = id;
+    f[0].path = path;
+    f[0].commit = &c;
+    f[1].access_key_id = sts; /* an STS ID: the report's hashes next to it stay as they are */
+    f[1].path = name;
+    ak_findings list = {f, 2, 2};
+    ak_redactor_add_findings(r, &list);
+    const char *hash = "db5c709fa41bb62a76461a689b49c5315e321953070160a61a32a61f9549ebd7";
+    snprintf(in, sizeof in, "%s %s\n%s\n%s %s\nfingerprint %s", path, summary, name, sts, id, hash);
+    snprintf(want, sizeof want,
+             "backup-%s.env fix: %s %s\nkeys/access_key_secret=%s\n%s %s\n"
+             "fingerprint %s",
+             p1, id, p2, p3, sts, id, hash);
+    redact_is(r, in, want, 3);
     ak_redactor_free(r);
     ak_buf_free(&err);
 }
