@@ -45,5 +45,9 @@ int ak_finding_from_json(ak_finding *out, const json_t *obj, ak_buf *err);
  * so callers print err as it is.
  */
 int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err);
+/* The same over len bytes of data (not NUL-terminated) read elsewhere; `name` names them in err.
+ * Returns the number of bad lines. */
+int ak_findings_read_text(ak_findings *list, const char *data, size_t len, const char *name,
+                          ak_buf *err);
 
 #endif

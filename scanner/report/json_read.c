@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -81,6 +82,8 @@ static int get_id(const json_t *obj, const char *key, int required, char **dst, 
     const json_t *v = json_object_get(obj, key);
     if (!*dst || !has_control(json_string_value(v), json_string_length(v))) return 0;
     ak_buf_printf(err, "field '%s' holds a control character", key);
+    free(*dst);
+    *dst = NULL;
     return -1;
 }
 
@@ -404,6 +407,14 @@ static int read_array(ak_findings *list, const char *data, size_t len, size_t po
     }
 }
 
+int ak_findings_read_text(ak_findings *list, const char *data, size_t len, const char *name,
+                          ak_buf *err)
+{
+    size_t start = skip_ws(data, len, 0);
+    return start < len && data[start] == '[' ? read_array(list, data, len, start, name, err)
+                                             : read_lines(list, data, len, name, err);
+}
+
 int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err)
 {
     ak_buf text = AK_BUF_INIT;
@@ -412,11 +423,7 @@ int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err)
         return -1;
     }
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    const char *data = ak_buf_cstr(&text);
-    size_t start = skip_ws(data, text.len, 0);
-    int bad = start < text.len && data[start] == '['
-                  ? read_array(list, data, text.len, start, name, err)
-                  : read_lines(list, data, text.len, name, err);
+    int bad = ak_findings_read_text(list, ak_buf_cstr(&text), text.len, name, err);
     ak_buf_free(&text);
     return bad;
 }

@@ -39,6 +39,13 @@ static void span_add(spans *s, size_t from, size_t to)
     s->items[s->len++] = (span){from, to};
 }
 
+/* Secrets do not outlive their use in memory. */
+static void free_secret(char *s)
+{
+    if (s) memset(s, 0, strlen(s));
+    free(s);
+}
+
 ak_redactor *ak_redactor_new_known(void)
 {
     return ak_calloc(1, sizeof(ak_redactor));
@@ -70,7 +77,7 @@ int ak_redactor_new(ak_redactor **out, const ak_engine *engine, ak_buf *err)
 void ak_redactor_free(ak_redactor *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->n_known; i++) free(r->known[i]);
+    for (size_t i = 0; i < r->n_known; i++) free_secret(r->known[i]);
     free(r->known);
     hs_free_scratch(r->hs_scratch);
     hs_free_database(r->db);
@@ -150,7 +157,7 @@ static void compile_known(ak_redactor *r)
     size_t n = 0;
     for (size_t i = 0; i < r->n_known; i++) {
         if (n && !strcmp(r->known[n - 1], r->known[i]))
-            free(r->known[i]);
+            free_secret(r->known[i]);
         else
             r->known[n++] = r->known[i];
     }
