@@ -48,7 +48,7 @@ static void test_known_secrets(void **state)
 static void test_engine_free_text(void **state)
 {
     (void)state;
-    char id[25], sts[40], s1[31], s2[31], s3[31], p1[64], p2[64], p3[64], in[512], want[512];
+    char id[25], sts[40], s1[31], s2[31], s3[31], p1[64], p2[64], p3[64], in[1024], want[1024];
     tu_random_key_id(id);
     memcpy(sts, "STS.", 4);
     tu_random_alnum(sts + 4, 28);
