@@ -466,8 +466,7 @@ static void print_summary(const ak_org_result *res, const ak_findings *found)
     if (n[2])
         fprintf(stderr, "akhound: org: resolved keys are no longer reachable from any ref, but "
                         "may still be live: disable them\n");
-    for (size_t i = 0; i < res->failed; i++)
-        fprintf(stderr, "akhound: org: failed: %s\n", res->failures[i]);
+    for (size_t i = 0; i < res->failed; i++) ak_warn("org: failed: %s", res->failures[i]);
     ak_buf_free(&line);
 }
 
@@ -494,11 +493,12 @@ static int write_failures(const char *path, const ak_org_result *res)
 }
 
 static int write_report(org_cli *c, const ak_findings *found, const ak_org_result *res,
-                        const ak_rules *rules)
+                        const ak_rules *rules, const ak_engine *engine)
 {
     FILE *out = ak_scan_cli_open_output(&c->scan);
     if (!out) return -1;
-    ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules};
+    ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules,
+                         ak_cli_redactor(engine, found)};
     ro.color = ak_cli_color(c->scan.color, out);
     ak_scan_summary sum = res->sum;
     sum.notices = res->failures;
@@ -508,6 +508,7 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     if (out != stdout && fclose(out)) rc = -1;
     if (rc) ak_error("cannot write the report");
     if (!rc && c->failures_file) rc = write_failures(c->failures_file, res);
+    ak_redactor_free(ro.redactor);
     if (!rc && c->write_baseline) {
         ak_buf err = AK_BUF_INIT;
         ak_findings open = {0};
@@ -612,7 +613,7 @@ static int scan_repos(org_cli *c, const ak_org_list *list)
     if (code < 0) {
         collect(list, &o, &found, &res);
         if (post_process(c, &found)) res.sum.incomplete = 1;
-        int unwritten = write_report(c, &found, &res, rules);
+        int unwritten = write_report(c, &found, &res, rules, engine);
         code = unwritten ? AK_EXIT_ERROR : exit_code(c, &found, &res);
         ak_buf_reset(&err);
         if (!unwritten && ak_org_run_end(&mark, &err)) /* delivered: the next run is a new one */

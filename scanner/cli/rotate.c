@@ -156,7 +156,7 @@ int cmd_rotate(int argc, char **argv)
         return AK_EXIT_ERROR;
     }
     ak_buf_free(&err);
-    FILE *out = ak_cli_open_output("rotate", o.output);
+    FILE *out = ak_cli_open_output("rotate", o.output, 0);
     if (!out)
         rc = AK_EXIT_ERROR;
     else if (o.json) {

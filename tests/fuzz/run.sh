@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds each libFuzzer target (clang, -fsanitize=fuzzer,address,undefined) over the library
 # sources and runs it for the given number of seconds from its seed corpus.
+#   run.sh [SECONDS [NAME]]   NAME (e.g. jsonl) runs only fuzz_NAME
+# Targets: fuzz_engine (detection), fuzz_rules (rule loader), fuzz_jsonl (the findings reader of
+# validate, respond and report merge).
 set -euo pipefail
 seconds=${1:-60}
+only=${2:-}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=build-fuzz
@@ -13,6 +17,7 @@ srcs=$(find scanner -name '*.c' ! -path scanner/main.c | sort)
 status=0
 for target in tests/fuzz/fuzz_*.c; do
   name=$(basename "$target" .c)
+  [ -n "$only" ] && [ "$name" != "fuzz_$only" ] && continue
   corpus=tests/fuzz/corpus_${name#fuzz_}
   echo "fuzz: building $name"
   # shellcheck disable=SC2046,SC2086
