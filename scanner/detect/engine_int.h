@@ -59,6 +59,10 @@ typedef struct ak_region {
     size_t b64_from, b64_to, u16_from, u16_to; /* the last base64 / UTF-16 run decoded */
     /* a span known to hold no '\n': line lookups on one long line cost O(line), not O(cap) each */
     size_t nl_free_from, nl_free_to;
+    /* [join_from, join_to) holds no '\n' and no literal join; join_stop: one of them is at join_to
+     */
+    size_t join_from, join_to;
+    int join_stop;
     /* the context words of rule ctx_rule: the last occurrence (start; SIZE_MAX: none) in
      * [ctx_from, ctx_to), for windows that move forward along the region */
     int ctx_rule;
