@@ -450,7 +450,7 @@ static void count_status(const ak_findings *found, size_t n[4])
             if (found->items[i].status && !strcmp(found->items[i].status, names[k])) n[k]++;
 }
 
-static void print_summary(const ak_org_result *res, const ak_findings *found)
+static void print_summary(const ak_org_result *res, const ak_findings *found, ak_redactor *red)
 {
     ak_buf line = AK_BUF_INIT;
     ak_summary_format(&res->sum, found->len, &line);
@@ -466,12 +466,17 @@ static void print_summary(const ak_org_result *res, const ak_findings *found)
     if (n[2])
         fprintf(stderr, "akhound: org: resolved keys are no longer reachable from any ref, but "
                         "may still be live: disable them\n");
-    for (size_t i = 0; i < res->failed; i++) ak_warn("org: failed: %s", res->failures[i]);
+    for (size_t i = 0; i < res->failed; i++) { /* a repository's name can hold a secret */
+        ak_buf_reset(&line);
+        ak_buf_puts(&line, res->failures[i]);
+        ak_redact_buf(red, &line);
+        ak_warn("org: failed: %s", ak_buf_cstr(&line));
+    }
     ak_buf_free(&line);
 }
 
 /* --failures FILE: {"repositories": N, "failed": [{"repository": ..., "reason": ...}]}. */
-static int write_failures(const char *path, const ak_org_result *res)
+static int write_failures(const char *path, const ak_org_result *res, ak_redactor *red)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < res->failed; i++) {
@@ -483,9 +488,12 @@ static int write_failures(const char *path, const ak_org_result *res)
     json_t *o = json_pack("{s:I, s:I, s:o}", "repositories", (json_int_t)res->repos, "scanned",
                           (json_int_t)res->scanned, "failed", arr);
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    ak_buf err = AK_BUF_INIT;
-    int rc = ak_org_write_atomic(path, text, strlen(text), &err);
+    ak_buf doc = AK_BUF_INIT, err = AK_BUF_INIT;
+    ak_buf_puts(&doc, text);
+    ak_redact_buf(red, &doc); /* a reason can quote a forge's text holding a secret */
+    int rc = ak_org_write_atomic(path, doc.data, doc.len, &err);
     if (rc) ak_error("%s", ak_buf_cstr(&err));
+    ak_buf_free(&doc);
     ak_buf_free(&err);
     free(text);
     json_decref(o);
@@ -507,8 +515,7 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     int rc = ak_report_write(out, found, with_sum ? &sum : NULL, &ro);
     if (out != stdout && fclose(out)) rc = -1;
     if (rc) ak_error("cannot write the report");
-    if (!rc && c->failures_file) rc = write_failures(c->failures_file, res);
-    ak_redactor_free(ro.redactor);
+    if (!rc && c->failures_file) rc = write_failures(c->failures_file, res, ro.redactor);
     if (!rc && c->write_baseline) {
         ak_buf err = AK_BUF_INIT;
         ak_findings open = {0};
@@ -521,7 +528,8 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
         free(open.items);
         ak_buf_free(&err);
     }
-    if (!c->scan.quiet) print_summary(res, found);
+    if (!c->scan.quiet) print_summary(res, found, ro.redactor);
+    ak_redactor_free(ro.redactor);
     return rc;
 }
 

@@ -225,6 +225,17 @@ static time_t html_now(void)
     return t >= 0 && end && !*end ? (time_t)t : time(NULL);
 }
 
+typedef struct html_job {
+    const ak_inventory *inv;
+    time_t now;
+} html_job;
+
+static int write_html(FILE *out, void *ctx)
+{
+    const html_job *j = ctx;
+    return ak_report_write_html(out, j->inv, j->now);
+}
+
 static int html(ak_scan_cli *c, char **files, int n_files)
 {
     ak_inventory inv = {0};
@@ -236,7 +247,13 @@ static int html(ak_scan_cli *c, char **files, int n_files)
         ak_buf_free(&err);
     }
     FILE *out = ak_cli_open_output("report", c->output, 0);
-    int rc = out ? ak_report_write_html(out, &inv, html_now()) : -1;
+    int rc = -1;
+    if (out) { /* the page shows no secret field, but free text (paths, summaries) can hold one */
+        ak_redactor *red = ak_cli_redactor(NULL, &inv.findings);
+        html_job j = {&inv, html_now()};
+        rc = ak_redact_capture(red, out, write_html, &j);
+        ak_redactor_free(red);
+    }
     if (out && ak_cli_close_output(out)) rc = -1;
     if (rc) ak_error("report: cannot write the HTML report");
     size_t open = 0, live = 0;

@@ -2,7 +2,8 @@
  * Redaction of free text before it leaves the process. A secret pasted into a commit message, a
  * tag message, a file name or a forge's repository data travels into reports as text (the commit
  * summary, the path, the link), where the writers' secret fields cannot hide it. Every writer
- * (reports of every format, validate's output, respond's plan, notification bodies) therefore
+ * (reports of every format, the HTML page, validate's output, respond's plan, rotate's report,
+ * org's failure list, notification bodies) therefore
  * hands its final bytes to ak_redact_buf, which replaces every secret it knows with its redacted
  * preview (ak_redact). The known secrets are every secret, security token and candidate of the
  * findings the output is about, and every secret the detection engine recognises in one of their

@@ -3,7 +3,8 @@
 # message and name, a secret in a file name (also the file's content, or only the name, where the
 # engine must recognise it by itself), and in a repository's name on the forge. Every report
 # format of scan, org, validate and report merge, respond's plan, and the webhook and mail notices
-# are searched for every planted secret; --show-secrets still shows them.
+# are searched for every planted secret; --show-secrets still shows them. Also: GitLab reports, the
+# HTML page of report html, org's --failures file and its failure lines.
 . "$AK_TESTS/lib/common.sh"
 . "$AK_TESTS/emulator/lib.sh"
 . "$AK_TESTS/emulator/respond_lib.sh"
@@ -33,7 +34,7 @@ git -C "$W" add -A
 git -C "$W" commit -qm "deploy: $KB_ID $MSG_SEC" -m "more text"
 git -C "$W" tag -a "rel-$TAG_SEC" -m "release with $KF_ID $TAG_SEC"
 
-for fmt in text json jsonl sarif; do
+for fmt in text json jsonl sarif gitlab; do
   run scan --git --format "$fmt" "$W"; keep
   [ "$RC" = 1 ] || fail "scan --git --format $fmt: exit $RC: $ERR"
   run scan --format "$fmt" "$W"; keep
@@ -62,7 +63,10 @@ with open(sys.argv[2], "w") as out:
 PY
 for in in "$TMP/shown.jsonl" "$TMP/bare.jsonl"; do
   for fmt in text json jsonl; do run validate --format "$fmt" "$in"; keep; done
-  for fmt in text json jsonl sarif; do run report merge --format "$fmt" "$in"; keep; done
+  for fmt in text json jsonl sarif gitlab; do run report merge --format "$fmt" "$in"; keep; done
+  run report html -o "$TMP/page.html" "$in"; keep
+  cat "$TMP/page.html" >>"$ALL"
+  grep -qF "backup-" "$TMP/page.html" || fail "report html does not name the path"
   run respond --format json "$in"; keep
   run respond "$in"; keep
 done
@@ -97,7 +101,7 @@ json.dump({"token": sys.argv[2], "github": {"org": "acme", "repos": [
     open(sys.argv[1], "w"))
 PY
 start_forge "$TMP/forge.json"
-for fmt in text json jsonl sarif; do
+for fmt in text json jsonl sarif gitlab; do
   GITHUB_TOKEN=$TOKEN run org --github acme --api-url "http://127.0.0.1:$FORGE_PORT/api/v3" \
     --cache "$TMP/cache-$fmt" --format "$fmt"
   keep
@@ -105,4 +109,24 @@ for fmt in text json jsonl sarif; do
 done
 grep -qF "svc-${KO_SECRET:0:3}..." "$ALL" || fail "the repository is not named (redacted)"
 check_clean "org"
+
+# A repository that cannot be cloned, named after a secret: --failures and the failure line.
+python3 - "$TMP/forge2.json" "$TOKEN" "http://127.0.0.1:$HTTP_PORT" "svc-$KO_SECRET" "gone-$KO_SECRET" <<'PY'
+import json, sys
+json.dump({"token": sys.argv[2], "github": {"org": "acme", "repos": [
+    {"name": n, "clone_url": "%s/%s.git" % (sys.argv[3], n)} for n in sys.argv[4:]]}},
+    open(sys.argv[1], "w"))
+PY
+rm -f "$TMP/forge.port" # a second forge, with the failing repository
+start_forge "$TMP/forge2.json"
+GITHUB_TOKEN=$TOKEN run org --github acme --api-url "http://127.0.0.1:$FORGE_PORT/api/v3" \
+  --cache "$TMP/cache-failed" --format gitlab --failures "$TMP/failures.json"
+# Not the lines logged while cloning (retries, the clone error): the secret is known only once
+# the scan found it. The closing failure lines are written with the report, redacted.
+printf '%s\n' "$OUT" >"$ALL"
+grep -F "org: failed:" <<<"$ERR" >>"$ALL" || fail "no failure line: $ERR"
+cat "$TMP/failures.json" >>"$ALL"
+grep -qF "gone-${KO_SECRET:0:3}..." "$TMP/failures.json" || fail "--failures: $(cat "$TMP/failures.json")"
+grep -qF "acme/gone-${KO_SECRET:0:3}..." "$ALL" || fail "failure line not redacted: $ERR"
+check_clean "org --failures"
 echo ok
