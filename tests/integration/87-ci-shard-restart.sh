@@ -25,14 +25,14 @@ declare -A ID
 for i in 0 1 2 3 4 5 6 7; do
   ID[r$i]=$(new_key_id); make_repo "$SRV" "r$i" "${ID[r$i]}" "$(new_secret)" >/dev/null
 done
-start_git_daemon "$SRV"
+start_git_http "$SRV" # org clones only https, or http to a loopback address
 GATE=$TMP/gate.closed; PLOG=$TMP/proxy.log; : > "$PLOG"
-python3 "$AK_TESTS/ci/gate_proxy.py" "$DAEMON_PORT" "$TMP/proxy.port" "$GATE" "$PLOG" & ORG_PIDS+=($!)
+python3 "$AK_TESTS/ci/gate_proxy.py" "$HTTP_PORT" "$TMP/proxy.port" "$GATE" "$PLOG" & ORG_PIDS+=($!)
 PROXY=$(wait_port "$TMP/proxy.port")
 TOKEN=tok$(rand_alnum 20)
 python3 - "$TMP/forge.json" "$TOKEN" "$PROXY" <<'PY'
 import json, sys
-repos = [{"name": "r%d" % i, "clone_url": "git://127.0.0.1:%s/r%d.git" % (sys.argv[3], i)} for i in range(8)]
+repos = [{"name": "r%d" % i, "clone_url": "http://127.0.0.1:%s/r%d.git" % (sys.argv[3], i)} for i in range(8)]
 json.dump({"token": sys.argv[2], "page_size": 5, "github": {"org": "acme", "repos": repos}}, open(sys.argv[1], "w"))
 PY
 start_forge "$TMP/forge.json"
