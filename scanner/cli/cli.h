@@ -30,12 +30,22 @@ int cmd_report(int argc, char **argv);
 #include <stdint.h>
 #include <stdio.h>
 
-/* Opens a report file for writing, created mode 0600 (reports name keys and may hold secrets),
+/* Opens a report file for writing (util/outfile.h: never through a planted symlink; created mode
+ * 0600, and an existing file set to 0600 too when `secrets`, i.e. it will hold secrets in clear),
  * or stdout for NULL or "-". Prints a one-line error naming the file and returns NULL on failure.
  */
-FILE *ak_cli_open_output(const char *cmd, const char *path);
+FILE *ak_cli_open_output(const char *cmd, const char *path, int secrets);
 /* Closes what ak_cli_open_output returned (stdout is flushed, not closed); -1 on a write error. */
 int ak_cli_close_output(FILE *f);
+
+/* The redactor of a command's output (report/redact.h): the engine's rules (NULL: the built-in
+ * ones) and the secrets of `found`. Never NULL: if no engine can be built, the known secrets are
+ * still redacted (the failure is printed). */
+struct ak_redactor;
+struct ak_engine;
+struct ak_findings;
+struct ak_redactor *ak_cli_redactor(const struct ak_engine *engine,
+                                    const struct ak_findings *found);
 
 /* getopt_long over argv with the same error messages for every command. Calls on_opt for each
  * option; stops when it returns >= 0 (that value is returned). Returns -1 when all options were

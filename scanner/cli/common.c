@@ -1,7 +1,9 @@
 /* Helpers shared by every subcommand. */
 #include "cli/cli.h"
 
+#include "report/redact.h"
 #include "util/log.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,16 +33,32 @@ int ak_cli_color(int when, FILE *out)
     return isatty(fileno(out));
 }
 
-FILE *ak_cli_open_output(const char *cmd, const char *path)
+FILE *ak_cli_open_output(const char *cmd, const char *path, int secrets)
 {
     if (!path || !strcmp(path, "-")) return stdout;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ak_buf err = AK_BUF_INIT;
+    int fd = ak_outfile_open(path, secrets ? AK_OUT_PRIVATE : 0, &err);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f) ak_buf_printf(&err, "%s: cannot write: %s", path, strerror(errno));
     if (!f) {
-        ak_error("%s: %s: cannot write: %s", cmd, path, strerror(errno));
+        ak_error("%s: %s", cmd, ak_buf_cstr(&err));
         if (fd >= 0) close(fd);
     }
+    ak_buf_free(&err);
     return f;
+}
+
+ak_redactor *ak_cli_redactor(const ak_engine *engine, const ak_findings *found)
+{
+    ak_redactor *r = NULL;
+    ak_buf err = AK_BUF_INIT;
+    if (ak_redactor_new(&r, engine, &err)) {
+        ak_error("%s", ak_buf_cstr(&err));
+        r = ak_redactor_new_known();
+    }
+    ak_buf_free(&err);
+    ak_redactor_add_findings(r, found);
+    return r;
 }
 
 int ak_cli_close_output(FILE *f)

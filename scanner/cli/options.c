@@ -281,5 +281,5 @@ int ak_scan_cli_engine(const ak_scan_cli *c, ak_rules **rules, ak_engine **engin
 
 FILE *ak_scan_cli_open_output(const ak_scan_cli *c)
 {
-    return ak_cli_open_output("scan", c->output);
+    return ak_cli_open_output("scan", c->output, c->show_secrets);
 }

@@ -471,7 +471,7 @@ static void count_status(const ak_findings *found, size_t n[4])
             if (found->items[i].status && !strcmp(found->items[i].status, names[k])) n[k]++;
 }
 
-static void print_summary(const ak_org_result *res, const ak_findings *found)
+static void print_summary(const ak_org_result *res, const ak_findings *found, ak_redactor *red)
 {
     ak_buf line = AK_BUF_INIT;
     ak_summary_format(&res->sum, found->len, &line);
@@ -492,13 +492,17 @@ static void print_summary(const ak_org_result *res, const ak_findings *found)
                 "akhound: org: %zu repositories not re-checked (forge push time unchanged; "
                 "their findings are as last seen)\n",
                 res->not_contacted);
-    for (size_t i = 0; i < res->failed; i++)
-        fprintf(stderr, "akhound: org: failed: %s\n", res->failures[i]);
+    for (size_t i = 0; i < res->failed; i++) { /* a repository's name can hold a secret */
+        ak_buf_reset(&line);
+        ak_buf_puts(&line, res->failures[i]);
+        ak_redact_buf(red, &line);
+        ak_warn("org: failed: %s", ak_buf_cstr(&line));
+    }
     ak_buf_free(&line);
 }
 
 /* --failures FILE: {"repositories": N, "failed": [{"repository": ..., "reason": ...}]}. */
-static int write_failures(const char *path, const ak_org_result *res)
+static int write_failures(const char *path, const ak_org_result *res, ak_redactor *red)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < res->failed; i++) {
@@ -510,9 +514,12 @@ static int write_failures(const char *path, const ak_org_result *res)
     json_t *o = json_pack("{s:I, s:I, s:o}", "repositories", (json_int_t)res->repos, "scanned",
                           (json_int_t)res->scanned, "failed", arr);
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    ak_buf err = AK_BUF_INIT;
-    int rc = ak_org_write_atomic(path, text, strlen(text), &err);
+    ak_buf doc = AK_BUF_INIT, err = AK_BUF_INIT;
+    ak_buf_puts(&doc, text);
+    ak_redact_buf(red, &doc); /* a reason can quote a forge's text holding a secret */
+    int rc = ak_org_write_atomic(path, doc.data, doc.len, &err);
     if (rc) ak_error("%s", ak_buf_cstr(&err));
+    ak_buf_free(&doc);
     ak_buf_free(&err);
     free(text);
     json_decref(o);
@@ -520,11 +527,12 @@ static int write_failures(const char *path, const ak_org_result *res)
 }
 
 static int write_report(org_cli *c, const ak_findings *found, const ak_org_result *res,
-                        const ak_rules *rules)
+                        const ak_rules *rules, const ak_engine *engine)
 {
     FILE *out = ak_scan_cli_open_output(&c->scan);
     if (!out) return -1;
-    ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules};
+    ak_report_opts ro = {c->scan.format, c->scan.show_secrets, 0, rules,
+                         ak_cli_redactor(engine, found)};
     ro.color = ak_cli_color(c->scan.color, out);
     ak_scan_summary sum = res->sum;
     sum.notices = res->failures;
@@ -533,7 +541,7 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     int rc = ak_report_write(out, found, with_sum ? &sum : NULL, &ro);
     if (out != stdout && fclose(out)) rc = -1;
     if (rc) ak_error("cannot write the report");
-    if (!rc && c->failures_file) rc = write_failures(c->failures_file, res);
+    if (!rc && c->failures_file) rc = write_failures(c->failures_file, res, ro.redactor);
     if (!rc && c->write_baseline) {
         ak_buf err = AK_BUF_INIT;
         ak_findings open = {0};
@@ -546,7 +554,8 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
         free(open.items);
         ak_buf_free(&err);
     }
-    if (!c->scan.quiet) print_summary(res, found);
+    if (!c->scan.quiet) print_summary(res, found, ro.redactor);
+    ak_redactor_free(ro.redactor);
     return rc;
 }
 
@@ -639,7 +648,7 @@ static int scan_repos(org_cli *c, const ak_org_list *list)
     if (code < 0) {
         collect(list, &o, &found, &res);
         if (post_process(c, &found)) res.sum.incomplete = 1;
-        int unwritten = write_report(c, &found, &res, rules);
+        int unwritten = write_report(c, &found, &res, rules, engine);
         code = unwritten ? AK_EXIT_ERROR : exit_code(c, &found, &res);
         ak_buf_reset(&err);
         if (!unwritten && ak_org_run_end(&mark, &err)) /* delivered: the next run is a new one */

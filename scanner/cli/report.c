@@ -21,6 +21,7 @@
 #include "cli/options.h"
 #include "report/html.h"
 #include "report/json.h"
+#include "report/redact.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -122,15 +123,23 @@ static size_t dedup(ak_findings *all, entry **out, size_t *n_out)
     return all->len - k;
 }
 
-static int write_json(FILE *out, const entry *e, size_t n, ak_format fmt, int show)
+typedef struct json_job {
+    const entry *e;
+    size_t n;
+    ak_format fmt;
+    int show;
+} json_job;
+
+static int write_json(FILE *out, void *ctx)
 {
-    json_t *arr = fmt == AK_FMT_JSON ? json_array() : NULL;
+    const json_job *j = ctx;
+    json_t *arr = j->fmt == AK_FMT_JSON ? json_array() : NULL;
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        json_t *o = ak_finding_to_json(e[i].f, show);
-        json_object_set_new(o, "credential_locations", json_integer((json_int_t)e[i].locations));
+    for (size_t i = 0; i < j->n && !rc; i++) {
+        json_t *o = ak_finding_to_json(j->e[i].f, j->show);
+        json_object_set_new(o, "credential_locations", json_integer((json_int_t)j->e[i].locations));
         json_object_set_new(o, "credential_repositories",
-                            json_integer((json_int_t)e[i].repositories));
+                            json_integer((json_int_t)j->e[i].repositories));
         if (arr) {
             json_array_append_new(arr, o);
             continue;
@@ -146,11 +155,11 @@ static int write_json(FILE *out, const entry *e, size_t n, ak_format fmt, int sh
 }
 
 /* The writers of report/ for text and SARIF, on the merged order. */
-static int write_other(FILE *out, const entry *e, size_t n, const ak_scan_cli *c)
+static int write_other(FILE *out, const entry *e, size_t n, const ak_scan_cli *c, ak_redactor *red)
 {
     ak_findings view = {ak_calloc(n + 1, sizeof(ak_finding)), n, n};
     for (size_t i = 0; i < n; i++) view.items[i] = *e[i].f; /* shallow: not freed here */
-    ak_report_opts ro = {c->format, c->show_secrets, 0, NULL};
+    ak_report_opts ro = {c->format, c->show_secrets, 0, NULL, red};
     ro.color = ak_cli_color(c->color, out);
     int rc = ak_report_write(out, &view, NULL, &ro);
     free(view.items);
@@ -189,10 +198,13 @@ static int merge(ak_scan_cli *c, char **files, int n_files)
     size_t dropped = dedup(&all, &e, &n);
     FILE *out = ak_scan_cli_open_output(c);
     int rc = out ? 0 : -1;
+    ak_redactor *red = out ? ak_cli_redactor(NULL, &all) : NULL;
+    json_job j = {e, n, c->format, c->show_secrets};
     if (out && (c->format == AK_FMT_JSON || c->format == AK_FMT_JSONL))
-        rc = write_json(out, e, n, c->format, c->show_secrets);
+        rc = ak_redact_capture(c->show_secrets ? NULL : red, out, write_json, &j);
     else if (out)
-        rc = write_other(out, e, n, c);
+        rc = write_other(out, e, n, c, red);
+    ak_redactor_free(red);
     if (out && out != stdout && fclose(out)) rc = -1;
     if (rc) ak_error("report: cannot write the report");
     if (!c->quiet)
@@ -213,6 +225,17 @@ static time_t html_now(void)
     return t >= 0 && end && !*end ? (time_t)t : time(NULL);
 }
 
+typedef struct html_job {
+    const ak_inventory *inv;
+    time_t now;
+} html_job;
+
+static int write_html(FILE *out, void *ctx)
+{
+    const html_job *j = ctx;
+    return ak_report_write_html(out, j->inv, j->now);
+}
+
 static int html(ak_scan_cli *c, char **files, int n_files)
 {
     ak_inventory inv = {0};
@@ -223,8 +246,14 @@ static int html(ak_scan_cli *c, char **files, int n_files)
         fputs(ak_buf_cstr(&err), stderr);
         ak_buf_free(&err);
     }
-    FILE *out = ak_cli_open_output("report", c->output);
-    int rc = out ? ak_report_write_html(out, &inv, html_now()) : -1;
+    FILE *out = ak_cli_open_output("report", c->output, 0);
+    int rc = -1;
+    if (out) { /* the page shows no secret field, but free text (paths, summaries) can hold one */
+        ak_redactor *red = ak_cli_redactor(NULL, &inv.findings);
+        html_job j = {&inv, html_now()};
+        rc = ak_redact_capture(red, out, write_html, &j);
+        ak_redactor_free(red);
+    }
     if (out && ak_cli_close_output(out)) rc = -1;
     if (rc) ak_error("report: cannot write the HTML report");
     size_t open = 0, live = 0;

@@ -225,18 +225,20 @@ static int parse_args(ropts *o, int argc, char **argv)
 
 static int write_report(const ropts *o, const json_t *report)
 {
-    FILE *out = ak_cli_open_output("respond", o->output);
+    FILE *out = ak_cli_open_output("respond", o->output, 0);
     if (!out) return -1;
+    ak_buf b = AK_BUF_INIT;
     if (o->json) {
-        json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', out);
+        char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        ak_buf_puts(&b, s ? s : "null");
+        ak_buf_putc(&b, '\n');
+        free(s);
     } else {
-        ak_buf b = AK_BUF_INIT;
         ak_respond_render_text(&b, report);
-        fputs(ak_buf_cstr(&b), out);
-        ak_buf_free(&b);
     }
-    int bad = ferror(out);
+    int bad = ak_redact_write(o->r.redactor, out, b.data, b.len) != 0;
+    ak_buf_free(&b);
+    bad |= ferror(out);
     bad |= ak_cli_close_output(out) != 0;
     if (bad) ak_error("respond: error writing %s", o->output ? o->output : "stdout");
     return bad ? -1 : 0;
@@ -259,6 +261,7 @@ int cmd_respond(int argc, char **argv)
     }
     json_t *report = NULL;
     ak_respond_result res;
+    o.r.redactor = ak_cli_redactor(NULL, &list);
     if (ak_respond_run(&list, &o.r, &report, &res, &err) < 0) {
         ak_error("respond: %s", ak_buf_cstr(&err));
         rc = AK_EXIT_ERROR;
@@ -269,6 +272,7 @@ int cmd_respond(int argc, char **argv)
         if (write_report(&o, report) < 0) rc = AK_EXIT_ERROR;
     }
     json_decref(report);
+    ak_redactor_free(o.r.redactor);
     ak_buf_free(&err);
     ak_findings_free(&list);
     return rc;

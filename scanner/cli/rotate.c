@@ -4,6 +4,7 @@
  * apply, 2 stopped (a check failed: two keys already, the old key still in use, ...) or error.
  */
 #include "cli/cli.h"
+#include "report/redact.h"
 #include "respond/respond.h"
 #include "util/log.h"
 
@@ -137,6 +138,19 @@ static void render(FILE *out, const json_t *r)
     if ((s = json_string_value(json_object_get(r, "stopped")))) fprintf(out, "stopped: %s\n", s);
 }
 
+static int write_json(FILE *out, void *report)
+{
+    return json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', out) == EOF
+               ? -1
+               : 0;
+}
+
+static int write_text(FILE *out, void *report)
+{
+    render(out, report);
+    return ferror(out) ? -1 : 0;
+}
+
 int cmd_rotate(int argc, char **argv)
 {
     rtopts o;
@@ -149,23 +163,21 @@ int cmd_rotate(int argc, char **argv)
     if (rc >= 0) return rc;
     json_t *report = NULL;
     ak_buf err = AK_BUF_INIT;
+    o.r.redactor = ak_redactor_new_known(); /* learns the new key's secret once it exists */
     rc = ak_rotate_run(argv[optind], &o.r, &o.o, &report, &err);
     if (rc < 0) {
+        ak_redact_buf(o.r.redactor, &err);
         ak_error("rotate: %s", ak_buf_cstr(&err));
         ak_buf_free(&err);
+        ak_redactor_free(o.r.redactor);
         return AK_EXIT_ERROR;
     }
     ak_buf_free(&err);
-    FILE *out = ak_cli_open_output("rotate", o.output);
-    if (!out)
+    FILE *out = ak_cli_open_output("rotate", o.output, 0);
+    if (!out || ak_redact_capture(o.r.redactor, out, o.json ? write_json : write_text, report))
         rc = AK_EXIT_ERROR;
-    else if (o.json) {
-        json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', out);
-    } else {
-        render(out, report);
-    }
     if (out && ak_cli_close_output(out) != 0) rc = AK_EXIT_ERROR;
     json_decref(report);
+    ak_redactor_free(o.r.redactor);
     return rc;
 }

@@ -182,13 +182,15 @@ static int write_report(scan_run *r)
 {
     FILE *out = ak_scan_cli_open_output(&r->cli);
     if (!out) return -1;
-    ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules};
+    ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules,
+                         ak_cli_redactor(r->engine, &r->found)};
     ro.color = ak_cli_color(r->cli.color, out);
     int text = r->cli.format == AK_FMT_TEXT;
     /* SARIF carries the summary too: its invocation says whether the scan was complete */
     int with_sum =
         r->cli.format == AK_FMT_SARIF || r->cli.format == AK_FMT_GITLAB || (text && !r->cli.quiet);
     int rc = ak_report_write(out, &r->found, with_sum ? &r->sum : NULL, &ro);
+    ak_redactor_free(ro.redactor);
     if (ak_cli_close_output(out)) rc = -1;
     if (rc) ak_error("scan: cannot write the report");
     if ((!text || out != stdout) && !r->cli.quiet) {

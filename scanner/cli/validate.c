@@ -13,7 +13,9 @@
  */
 #include "cli/cli.h"
 #include "cloud/validate.h"
+#include "report/escape.h"
 #include "report/json.h"
+#include "report/redact.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -204,20 +206,35 @@ static int single_finding(ak_findings *list, const char *id)
     return 0;
 }
 
+/* One line per finding; untrusted text escaped as in reports (a newline cannot forge a line). */
 static void write_text(FILE *out, const ak_findings *list)
 {
+    ak_buf b = AK_BUF_INIT;
     for (size_t i = 0; i < list->len; i++) {
         const ak_finding *f = &list->items[i];
         const ak_validation *v = f->validation;
-        fprintf(out, "%s:%u:%u %s %s", f->path, f->line, f->column,
-                f->access_key_id ? f->access_key_id : "-",
-                v ? ak_val_status_name(v->status) : "not-checked");
-        if (v && v->status == AK_VAL_VALID)
-            fprintf(out, " %s account=%s arn=%s", v->identity_type ? v->identity_type : "?",
-                    v->account_id ? v->account_id : "?", v->arn ? v->arn : "?");
-        if (v && v->detail) fprintf(out, " (%s)", v->detail);
-        fputc('\n', out);
+        ak_buf_reset(&b);
+        ak_escape_append(&b, f->path, AK_ESC_TEXT);
+        ak_buf_printf(&b, ":%u:%u ", f->line, f->column);
+        ak_escape_append(&b, f->access_key_id ? f->access_key_id : "-", AK_ESC_TEXT);
+        ak_buf_printf(&b, " %s", v ? ak_val_status_name(v->status) : "not-checked");
+        if (v && v->status == AK_VAL_VALID) {
+            ak_buf_putc(&b, ' ');
+            ak_escape_append(&b, v->identity_type ? v->identity_type : "?", AK_ESC_TEXT);
+            ak_buf_puts(&b, " account=");
+            ak_escape_append(&b, v->account_id ? v->account_id : "?", AK_ESC_TEXT);
+            ak_buf_puts(&b, " arn=");
+            ak_escape_append(&b, v->arn ? v->arn : "?", AK_ESC_TEXT);
+        }
+        if (v && v->detail) {
+            ak_buf_puts(&b, " (");
+            ak_escape_append(&b, v->detail, AK_ESC_TEXT);
+            ak_buf_putc(&b, ')');
+        }
+        ak_buf_putc(&b, '\n');
+        fwrite(b.data, 1, b.len, out);
     }
+    ak_buf_free(&b);
 }
 
 static void write_json(FILE *out, const ak_findings *list, const vopts *o)
@@ -241,15 +258,30 @@ static void write_json(FILE *out, const ak_findings *list, const vopts *o)
     }
 }
 
+typedef struct out_job {
+    const ak_findings *list;
+    const vopts *o;
+} out_job;
+
+static int write_any(FILE *out, void *ctx)
+{
+    const out_job *j = ctx;
+    if (!strcmp(j->o->format, "text"))
+        write_text(out, j->list);
+    else
+        write_json(out, j->list, j->o);
+    return ferror(out) ? -1 : 0;
+}
+
 static int write_all(const ak_findings *list, const vopts *o)
 {
-    FILE *out = ak_cli_open_output("validate", o->output);
+    FILE *out = ak_cli_open_output("validate", o->output, o->show_secrets);
     if (!out) return -1;
-    if (!strcmp(o->format, "text"))
-        write_text(out, list);
-    else
-        write_json(out, list, o);
-    int bad = ferror(out);
+    ak_redactor *red = o->show_secrets ? NULL : ak_cli_redactor(NULL, list);
+    out_job j = {list, o};
+    int bad = ak_redact_capture(red, out, write_any, &j) != 0;
+    ak_redactor_free(red);
+    bad |= ferror(out);
     bad |= ak_cli_close_output(out) != 0;
     if (bad) ak_error("validate: error writing %s", o->output ? o->output : "stdout");
     return bad ? -1 : 0;

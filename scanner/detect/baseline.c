@@ -1,6 +1,7 @@
 /* Baselines: see baseline.h. */
 #include "detect/baseline.h"
 #include "util/mem.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,11 +94,12 @@ int ak_baseline_write(const ak_findings *list, const char *path, ak_buf *err)
     }
     json_object_set_new(root, "findings", arr);
     int rc = -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = ak_outfile_open(path, 0, err);
     if (fd >= 0 && json_dumpfd(root, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
         write(fd, "\n", 1) == 1)
         rc = 0;
-    if (rc) ak_buf_printf(err, "%s: cannot write the baseline: %s", path, strerror(errno));
+    if (rc && fd >= 0)
+        ak_buf_printf(err, "%s: cannot write the baseline: %s", path, strerror(errno));
     if (fd >= 0) close(fd);
     json_decref(root);
     return rc;

@@ -1,6 +1,7 @@
 /* Compiled-database cache: see dbcache.h. */
 #include "detect/dbcache.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint64_t fnv(uint64_t h, const void *data, size_t n)
@@ -51,30 +53,6 @@ static int cache_dir(ak_buf *dir)
     return 0;
 }
 
-static int cache_path(uint64_t key, ak_buf *path)
-{
-    if (cache_dir(path)) return -1;
-    ak_buf_printf(path, "/hs-%016llx.db", (unsigned long long)key);
-    return 0;
-}
-
-hs_database_t *ak_dbcache_load(uint64_t key)
-{
-    ak_buf path = AK_BUF_INIT, data = AK_BUF_INIT;
-    hs_database_t *db = NULL;
-    FILE *f = cache_path(key, &path) ? NULL : fopen(path.data, "rb");
-    if (f) {
-        char tmp[65536];
-        size_t n;
-        while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) ak_buf_append(&data, tmp, n);
-        fclose(f);
-        if (data.len && hs_deserialize_database(data.data, data.len, &db) != HS_SUCCESS) db = NULL;
-    }
-    ak_buf_free(&path);
-    ak_buf_free(&data);
-    return db;
-}
-
 static void mkdirs(char *dir)
 {
     for (char *p = dir + 1; *p; p++) {
@@ -86,24 +64,81 @@ static void mkdirs(char *dir)
     mkdir(dir, 0700);
 }
 
+/* 1 when st (of the cache directory or a file in it) belongs to this user and no one else can
+ * write it: anyone else who can would choose what the scanner looks for. */
+static int ours_alone(const struct stat *st)
+{
+    return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The cache directory, opened (not through a symlink) when it is ours alone, created mode 0700
+ * first if `create`; -1 when there is none or it is refused (said once, on stderr). */
+static int open_dir(int create)
+{
+    static int warned;
+    ak_buf dir = AK_BUF_INIT;
+    if (cache_dir(&dir)) return -1;
+    if (create) mkdirs(dir.data);
+    int fd = open(dir.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !ours_alone(&st))) {
+        if (!warned++)
+            ak_warn("%s: not used as the rule cache: owned by another user or writable by others",
+                    dir.data);
+        close(fd);
+        fd = -1;
+    }
+    ak_buf_free(&dir);
+    return fd;
+}
+
+static void file_name(uint64_t key, char name[32])
+{
+    snprintf(name, 32, "hs-%016llx.db", (unsigned long long)key);
+}
+
+hs_database_t *ak_dbcache_load(uint64_t key)
+{
+    char name[32];
+    file_name(key, name);
+    int dfd = open_dir(0);
+    int fd = dfd >= 0 ? openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    ak_buf data = AK_BUF_INIT;
+    hs_database_t *db = NULL;
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ours_alone(&st)) {
+        char tmp[65536];
+        ssize_t n;
+        while ((n = read(fd, tmp, sizeof tmp)) > 0) ak_buf_append(&data, tmp, (size_t)n);
+        if (n == 0 && data.len && hs_deserialize_database(data.data, data.len, &db) != HS_SUCCESS)
+            db = NULL;
+    }
+    if (fd >= 0) close(fd);
+    if (dfd >= 0) close(dfd);
+    ak_buf_free(&data);
+    return db;
+}
+
+/* Writes bytes to a new file (O_EXCL, never through a symlink planted at its name) in the cache
+ * directory, then renames it over the cache file. */
 void ak_dbcache_store(uint64_t key, const hs_database_t *db)
 {
-    ak_buf dir = AK_BUF_INIT, path = AK_BUF_INIT, tmp = AK_BUF_INIT;
-    char *bytes = NULL;
+    char *bytes = NULL, name[32], tmp[80];
     size_t len = 0;
-    if (cache_dir(&dir) || cache_path(key, &path) ||
-        hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
-        goto out;
-    mkdirs(dir.data);
-    ak_buf_printf(&tmp, "%s.%ld.tmp", path.data, (long)getpid());
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int dfd = open_dir(1);
+    if (dfd < 0 || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) goto out;
+    file_name(key, name);
+    unsigned long long nonce = 0;
+    FILE *r = fopen("/dev/urandom", "rb");
+    if (!r || fread(&nonce, sizeof nonce, 1, r) != 1) nonce ^= (unsigned long long)time(NULL);
+    if (r) fclose(r);
+    snprintf(tmp, sizeof tmp, "%s.%ld.%016llx.tmp", name, (long)getpid(), nonce);
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) goto out;
     int ok = write(fd, bytes, len) == (ssize_t)len;
     ok &= close(fd) == 0;
-    if (!ok || rename(tmp.data, path.data) != 0) unlink(tmp.data);
+    if (!ok || renameat(dfd, tmp, dfd, name) != 0) unlinkat(dfd, tmp, 0);
 out:
+    if (dfd >= 0) close(dfd);
     free(bytes);
-    ak_buf_free(&dir);
-    ak_buf_free(&path);
-    ak_buf_free(&tmp);
 }

@@ -6,6 +6,12 @@
  * deserialised on later runs. Any failure (no home, read-only disk, a damaged or foreign file)
  * falls back to compiling: the cache can only make start-up faster, never change a result.
  * AKHOUND_NO_CACHE=1 turns it off.
+ *
+ * Trust: the directory is used only when it is this user's and no one else can write it (created
+ * 0700; not a symlink); a file is read only when it is a regular file of ours, and written as a new
+ * file (O_EXCL|O_NOFOLLOW) renamed into place. A loaded database must still find every rule's
+ * examples before the engine uses it (engine.c), so even a file that passes these checks cannot
+ * blind the scan.
  */
 #ifndef AK_DETECT_DBCACHE_H
 #define AK_DETECT_DBCACHE_H

@@ -11,6 +11,7 @@
 #include "detect/engine_int.h"
 #include "detect/dbcache.h"
 #include "detect/filter.h"
+#include "detect/selftest.h"
 #include "util/mem.h"
 
 #include <string.h>
@@ -118,8 +119,10 @@ static void collect_patterns(const ak_rules *rules, patlist *pl)
 }
 
 /* Compiles the literals of pl whose variant is (or, with utf16 == 0, is not) UTF-16 into *db, from
- * the on-disk cache when it holds them. Pattern ids are indexes into the shared pats table. */
-static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_buf *err)
+ * the on-disk cache when it holds them and use_cache is set (then *cached is set too). Pattern ids
+ * are indexes into the shared pats table. */
+static int compile_subset(const patlist *pl, int utf16, int use_cache, int *cached,
+                          hs_database_t **db, ak_buf *err)
 {
     size_t n = 0, total = pl->lits.len;
     char **lits = ak_calloc(total, sizeof *lits);
@@ -134,7 +137,8 @@ static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_b
     }
     int rc = 0;
     uint64_t key = n ? ak_dbcache_key(lits, lens, flags, ids, n) : 0;
-    *db = n ? ak_dbcache_load(key) : NULL;
+    *db = n && use_cache ? ak_dbcache_load(key) : NULL;
+    if (*db) *cached = 1;
     hs_compile_error_t *cerr = NULL;
     if (n && !*db) {
         if (hs_compile_lit_multi((const char *const *)lits, flags, ids, lens, (unsigned)n,
@@ -157,18 +161,34 @@ static int compile_subset(const patlist *pl, int utf16, hs_database_t **db, ak_b
 /* Two databases: UTF-16LE forms of the anchors are kept apart because mixing them with the other
  * literals makes Vectorscan pick a matcher about 2.7x slower on every buffer, while UTF-16 text
  * only occurs in buffers with NUL bytes, where the second database is run as well. */
-static int compile_db(ak_engine *e, ak_buf *err)
+static int compile_db(ak_engine *e, int use_cache, int *cached, ak_buf *err)
 {
     patlist pl = {0};
     collect_patterns(e->rules, &pl);
     e->n_pats = pl.lits.len;
     e->pats = pl.pats;
-    int rc = compile_subset(&pl, 0, &e->db, err);
-    if (!rc) rc = compile_subset(&pl, 1, &e->db16, err);
+    int rc = compile_subset(&pl, 0, use_cache, cached, &e->db, err);
+    if (!rc) rc = compile_subset(&pl, 1, use_cache, cached, &e->db16, err);
     ak_strlist_free(&pl.lits);
     free(pl.flags);
     free(pl.lens);
     return rc;
+}
+
+/* The databases, from the cache when it has them; a cached database must still find every rule's
+ * examples (a planted or damaged file must not blind the scan), else it is compiled afresh and
+ * the cache rewritten. */
+static int build_db(ak_engine *e, ak_buf *err)
+{
+    int cached = 0;
+    int rc = compile_db(e, 1, &cached, err);
+    if (rc || !cached || ak_rules_examples_missed(e) == 0) return rc;
+    hs_free_database(e->db);
+    hs_free_database(e->db16);
+    free(e->pats);
+    e->db = e->db16 = NULL;
+    e->pats = NULL;
+    return compile_db(e, 0, &cached, err);
 }
 
 static int compile_regex(ak_engine *e, size_t i, ak_buf *err)
@@ -250,7 +270,7 @@ int ak_engine_new(ak_engine **out, const ak_rules *rules, const ak_engine_opts *
     int rc = link_rules(e, err);
     for (size_t i = 0; !rc && i < rules->len; i++)
         if (!ak_role_is_composite(rules->items[i].role)) rc = compile_regex(e, i, err);
-    if (!rc) rc = compile_db(e, err);
+    if (!rc) rc = build_db(e, err);
     if (rc) {
         ak_engine_free(e);
         return -1;
@@ -291,6 +311,7 @@ int ak_scratch_new(ak_scratch **out, const ak_engine *e, ak_buf *err)
     s->md = pcre2_match_data_create(32, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    s->limit_rule = -1;
     pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
     *out = s;
     return 0;
@@ -305,6 +326,7 @@ static void reset_chunk_state(ak_scratch *s)
     }
     s->n_comps = 0;
     s->n_regions = 0;
+    s->limit_rule = -1;
 }
 
 void ak_scratch_free(ak_scratch *s)
@@ -346,6 +368,11 @@ static int new_region(ak_scratch *s, int parent, const char *encoding)
     r->depth = parent < 0 ? 0 : s->regions[parent].depth + 1;
     r->encoding = encoding;
     r->pct_end = r->esc_end = r->cat_end = 0;
+    r->b64_from = r->b64_to = r->u16_from = r->u16_to = 0;
+    r->nl_free_from = r->nl_free_to = 0;
+    r->join_from = r->join_to = 0;
+    r->join_stop = 0;
+    r->ctx_rule = -1;
     return (int)s->n_regions++;
 }
 
@@ -366,26 +393,85 @@ static size_t to_root(const ak_scratch *s, int region, size_t off)
 }
 
 /* Start of the line `lines` lines before the one holding `off` (bounded by `limit` bytes). */
-static size_t lines_back(const uint8_t *d, size_t off, unsigned lines, size_t limit)
+/* Records that [a, b) holds no newline, merged with the known span when they touch. */
+static void note_no_newline(ak_region *rg, size_t a, size_t b)
+{
+    if (b <= a) return;
+    if (rg->nl_free_to > rg->nl_free_from && a <= rg->nl_free_to && b >= rg->nl_free_from) {
+        if (a < rg->nl_free_from) rg->nl_free_from = a;
+        if (b > rg->nl_free_to) rg->nl_free_to = b;
+        return;
+    }
+    rg->nl_free_from = a;
+    rg->nl_free_to = b;
+}
+
+/* Just after the last '\n' in [stop, i), or stop when there is none; skips the known span. */
+static size_t after_newline_back(ak_region *rg, size_t i, size_t stop)
+{
+    size_t j = i;
+    while (j > stop) {
+        size_t f = rg->nl_free_from, t = rg->nl_free_to;
+        if (t > f && j > f && j <= t) {
+            j = f > stop ? f : stop;
+            continue;
+        }
+        size_t lo = t > f && t < j && t > stop ? t : stop;
+        const uint8_t *p = memrchr(rg->data + lo, '\n', j - lo);
+        if (p) {
+            size_t r = (size_t)(p - rg->data) + 1;
+            note_no_newline(rg, r, i);
+            return r;
+        }
+        j = lo;
+    }
+    note_no_newline(rg, stop, i);
+    return stop;
+}
+
+/* The first '\n' in [i, stop), or stop when there is none; skips the known span. */
+static size_t newline_forward(ak_region *rg, size_t i, size_t stop)
+{
+    size_t j = i;
+    while (j < stop) {
+        size_t f = rg->nl_free_from, t = rg->nl_free_to;
+        if (t > f && j >= f && j < t) {
+            j = t < stop ? t : stop;
+            continue;
+        }
+        size_t hi = t > f && f > j && f < stop ? f : stop;
+        const uint8_t *p = memchr(rg->data + j, '\n', hi - j);
+        if (p) {
+            size_t r = (size_t)(p - rg->data);
+            note_no_newline(rg, i, r);
+            return r;
+        }
+        j = hi;
+    }
+    note_no_newline(rg, i, stop);
+    return stop;
+}
+
+/* The start of the line `lines` lines before the one holding off, at most limit bytes back. */
+static size_t lines_back(ak_region *rg, size_t off, unsigned lines, size_t limit)
 {
     size_t stop = off > limit ? off - limit : 0;
     size_t i = off;
     for (unsigned n = 0;; n++) {
-        while (i > stop && d[i - 1] != '\n') i--;
+        i = after_newline_back(rg, i, stop);
         if (n == lines || i <= stop) return i;
         i--;
     }
 }
 
-static size_t lines_forward(const uint8_t *d, size_t len, size_t off, unsigned lines, size_t limit)
+/* The end of the line `lines` lines after the one holding off, at most limit bytes on. */
+static size_t lines_forward(ak_region *rg, size_t off, unsigned lines, size_t limit)
 {
-    size_t stop = len - off > limit ? off + limit : len;
+    size_t stop = rg->len - off > limit ? off + limit : rg->len;
     size_t i = off;
     for (unsigned n = 0;; n++) {
-        const uint8_t *nl = memchr(d + i, '\n', stop - i);
-        if (!nl) return stop;
-        i = (size_t)(nl - d);
-        if (n == lines) return i;
+        i = newline_forward(rg, i, stop);
+        if (i >= stop || n == lines) return i;
         i++;
     }
 }
@@ -407,9 +493,10 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 
 /* Scans r with one database, appending hits. Vectorscan takes lengths as unsigned int: larger
  * buffers go in slices that overlap by more than the longest literal, and a slice keeps only the
- * hits that end past the previous slice. */
-static int scan_db(const hs_database_t *db, ak_scratch *s, const ak_region *r, ak_hitvec *hits,
-                   ak_buf *err)
+ * hits that end past the previous slice. Ids past n_pats (a foreign cached database, before the
+ * self-check rejects it) are dropped. */
+static int scan_db(const hs_database_t *db, size_t n_pats, ak_scratch *s, const ak_region *r,
+                   ak_hitvec *hits, ak_buf *err)
 {
     const size_t slice = (size_t)1 << 30, overlap = 256;
     size_t done = 0, prev_end = 0;
@@ -424,7 +511,8 @@ static int scan_db(const hs_database_t *db, ak_scratch *s, const ak_region *r, a
         size_t keep = before;
         for (size_t i = before; i < hits->len; i++) {
             hits->items[i].end += done;
-            if (done == 0 || hits->items[i].end > prev_end) hits->items[keep++] = hits->items[i];
+            if ((done == 0 || hits->items[i].end > prev_end) && hits->items[i].pat < n_pats)
+                hits->items[keep++] = hits->items[i];
         }
         hits->len = keep;
         if (done + n >= r->len) return 0;
@@ -438,10 +526,11 @@ static int fast_pass(const ak_engine *e, ak_scratch *s, const ak_region *r, ak_h
 {
     hits->len = 0;
     if (!r->len) return 0;
-    if (e->db && scan_db(e->db, s, r, hits, err)) return -1;
+    if (e->db && scan_db(e->db, e->n_pats, s, r, hits, err)) return -1;
     /* UTF-16 text has a NUL in every other byte and binaries that embed it have NULs in their
      * first bytes; a short look keeps this test from reading most of every small text file */
-    if (e->db16 && ak_maybe_utf16(r->data, r->len) && scan_db(e->db16, s, r, hits, err)) return -1;
+    if (e->db16 && ak_maybe_utf16(r->data, r->len) && scan_db(e->db16, e->n_pats, s, r, hits, err))
+        return -1;
     return 0;
 }
 
@@ -494,35 +583,73 @@ static int keep_match(const ak_engine *e, ak_scratch *s, int rule, int region, s
     return 1;
 }
 
-static int ci_find(const uint8_t *d, size_t n, const char *w)
+/* pcre2_jit_match, remembering a rule that ran into a limit (match, depth, heap, JIT stack): its
+ * "no match" is not an answer, and the chunk must count as not fully scanned. That rule is not
+ * run again in the chunk, so one pathological rule costs one limit per chunk, not one per hit. */
+static int run_regex(const ak_engine *e, ak_scratch *s, int rule, const ak_region *rg, size_t len,
+                     size_t start)
 {
-    size_t m = strlen(w);
-    for (size_t i = 0; m && i + m <= n; i++)
-        if ((d[i] | 0x20) == (w[0] | 0x20) && !strncasecmp((const char *)d + i, w, m)) return 1;
-    return 0;
+    if (s->limit_rule == rule) return PCRE2_ERROR_NOMATCH;
+    int rc = pcre2_jit_match(e->codes[rule], rg->data, len, start, 0, s->md, s->mctx);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL && s->limit_rule < 0)
+        s->limit_rule = rule;
+    return rc;
 }
 
-static int context_ok(const ak_rule *r, const ak_region *rg, size_t off)
+/* The last start of a context word of r whose occurrence lies in [from, to); SIZE_MAX if none. */
+static size_t last_context_word(const ak_rule *r, const ak_region *rg, size_t from, size_t to)
+{
+    size_t last = SIZE_MAX;
+    for (size_t i = from; i < to; i++)
+        for (size_t k = 0; k < r->context_words.len; k++) {
+            const char *w = r->context_words.items[k];
+            size_t m = strlen(w);
+            if (m && i + m <= to && (rg->data[i] | 0x20) == (w[0] | 0x20) &&
+                !strncasecmp((const char *)rg->data + i, w, m))
+                last = i;
+        }
+    return last;
+}
+
+/* Whether a context word of r lies within its context lines of off. Hits come in order, so the
+ * window mostly moves forward: the region remembers the last occurrence in what it has read
+ * ([ctx_from, ctx_to)) and reads only the bytes a window gains, which keeps a long line of hits
+ * linear instead of re-reading 128 KiB around each. */
+static int context_ok(const ak_rule *r, int rule, ak_region *rg, size_t off)
 {
     if (!r->context_words.len) return 1;
-    size_t ws = lines_back(rg->data, off, r->context_lines, 64 * 1024);
-    size_t we = lines_forward(rg->data, rg->len, off, r->context_lines, 64 * 1024);
-    for (size_t i = 0; i < r->context_words.len; i++)
-        if (ci_find(rg->data + ws, we - ws, r->context_words.items[i])) return 1;
-    return 0;
+    size_t ws = lines_back(rg, off, r->context_lines, 64 * 1024);
+    size_t we = lines_forward(rg, off, r->context_lines, 64 * 1024);
+    size_t longest = 0;
+    for (size_t k = 0; k < r->context_words.len; k++)
+        if (strlen(r->context_words.items[k]) > longest)
+            longest = strlen(r->context_words.items[k]);
+    int onward = rg->ctx_rule == rule && ws >= rg->ctx_from && we >= rg->ctx_to;
+    size_t from = ws;
+    if (onward && rg->ctx_to > ws + longest) from = rg->ctx_to - longest; /* words across ctx_to */
+    size_t found = last_context_word(r, rg, from, we);
+    if (!onward) {
+        rg->ctx_rule = rule;
+        rg->ctx_from = ws;
+        rg->ctx_last = found;
+    } else if (found != SIZE_MAX) {
+        rg->ctx_last = found;
+    }
+    rg->ctx_to = we;
+    return rg->ctx_last != SIZE_MAX && rg->ctx_last >= ws;
 }
 
 /* Runs rule `rule` anchored at `start`; returns 1 when it matched and the value was kept. */
 static int confirm_at(const ak_engine *e, ak_scratch *s, int rule, int region, size_t start)
 {
-    const ak_region *rg = &s->regions[region];
-    int rc = pcre2_jit_match(e->codes[rule], rg->data, rg->len, start, 0, s->md, s->mctx);
+    ak_region *rg = &s->regions[region];
+    int rc = run_regex(e, s, rule, rg, rg->len, start);
     if (rc <= 0) return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
     uint32_t g = e->cred_group[rule];
     if (ov[2 * g] == PCRE2_UNSET) return 0;
     /* the context search reads up to 40 lines: only for what the regex already confirmed */
-    if (!context_ok(&e->rules->items[rule], rg, start)) return 0;
+    if (!context_ok(&e->rules->items[rule], rule, rg, start)) return 0;
     return keep_match(e, s, rule, region, ov[2 * g], ov[2 * g + 1]);
 }
 
@@ -543,14 +670,13 @@ static int decode_base64_at(const ak_engine *e, ak_scratch *s, int region, const
 {
     const ak_region *rg = &s->regions[region];
     if (start < p->b64_lead) return 0;
+    if (start >= rg->b64_from && start + p->len <= rg->b64_to) return 0; /* decoded already */
     size_t aligned = start - p->b64_lead, left = aligned, right = start;
     while (left > 0 && aligned - left < 65536 && ak_is_b64(rg->data[left - 1])) left--;
     size_t from = aligned - (aligned - left) / 4 * 4;
     while (right < rg->len && right - from < 1048576 && ak_is_b64(rg->data[right])) right++;
-    for (size_t i = 1; i < s->n_regions; i++) /* the same run decoded already */
-        if (s->regions[i].parent == region && !strcmp(s->regions[i].encoding, "base64") &&
-            s->regions[i].base == from)
-            return 0;
+    s->regions[region].b64_from = from;
+    s->regions[region].b64_to = right;
     int child = new_region(s, region, "base64");
     ak_region *c = &s->regions[child];
     c->base = from;
@@ -564,16 +690,17 @@ static int decode_utf16_at(const ak_engine *e, ak_scratch *s, int region, size_t
 {
     const uint8_t *d = s->regions[region].data;
     size_t len = s->regions[region].len, left = start, right = start;
+    /* inside the run decoded last (and not at its cut end): decoded already */
+    if (start >= s->regions[region].u16_from && start + 16 <= s->regions[region].u16_to) return 0;
     while (left >= 2 && start - left < 65536 && d[left - 1] == 0 && d[left - 2] >= 0x09 &&
            d[left - 2] < 0x7f)
         left -= 2;
     while (right + 1 < len && right - start < 65536 && d[right + 1] == 0 && d[right] >= 0x09 &&
            d[right] < 0x7f)
         right += 2;
-    for (size_t i = 1; i < s->n_regions; i++)
-        if (s->regions[i].parent == region && !strcmp(s->regions[i].encoding, "utf16le") &&
-            s->regions[i].base == left)
-            return 0;
+    ak_region *rg = &s->regions[region];
+    rg->u16_from = left;
+    rg->u16_to = right;
     int child = new_region(s, region, "utf16le");
     ak_region *c = &s->regions[child];
     c->base = left;
@@ -588,13 +715,24 @@ static int has_escape_near(const uint8_t *d, size_t len, size_t start, size_t en
     return memchr(d + a, mark, b - a) != NULL;
 }
 
-/* A quote near the hit that ends a literal joined to the next one. */
-static int has_join_near(const uint8_t *d, size_t len, size_t start)
+/* A quote near the hit (before the line ends, within 1 KiB) that ends a literal joined to the next
+ * one. Hits come in order: the region remembers how far it looked from an earlier hit, so a long
+ * line of hits reads each byte once, not 1 KiB per hit. */
+static int has_join_near(ak_region *rg, size_t start)
 {
-    size_t b = start + 1024 < len ? start + 1024 : len;
-    for (size_t i = start; i < b && d[i] != '\n'; i++)
-        if (ak_join_at(d, len, i)) return 1;
-    return 0;
+    size_t b = start + 1024 < rg->len ? start + 1024 : rg->len;
+    if (start < rg->join_from || start > rg->join_to) {
+        rg->join_from = rg->join_to = start;
+        rg->join_stop = 0;
+    }
+    while (!rg->join_stop && rg->join_to < b) {
+        size_t i = rg->join_to;
+        if (rg->data[i] == '\n' || ak_join_at(rg->data, rg->len, i))
+            rg->join_stop = 1;
+        else
+            rg->join_to++;
+    }
+    return rg->join_stop && rg->join_to < b && rg->data[rg->join_to] != '\n';
 }
 
 enum { DEC_PERCENT, DEC_ESCAPED, DEC_CONCAT };
@@ -610,9 +748,9 @@ static int decode_line_at(const ak_engine *e, ak_scratch *s, int region, size_t 
                    : how == DEC_ESCAPED ? &rg->esc_end
                                         : &rg->cat_end;
     if (start < *done) return 0;
-    size_t ws = lines_back(rg->data, start, 0, 1024);
-    size_t we = lines_forward(rg->data, rg->len, end, how == DEC_CONCAT ? 16 : 0,
-                              how == DEC_CONCAT ? 16384 : 1024);
+    size_t ws = lines_back(rg, start, 0, 1024);
+    size_t we =
+        lines_forward(rg, end, how == DEC_CONCAT ? 16 : 0, how == DEC_CONCAT ? 16384 : 1024);
     *done = we;
     int child = new_region(s, region, names[how]);
     ak_region *c = &s->regions[child];
@@ -649,7 +787,7 @@ static int process_pat(const ak_engine *e, ak_scratch *s, int region, const ak_p
         decode_line_at(e, s, region, start, end, DEC_ESCAPED, err))
         return -1;
     rg = &s->regions[region];
-    if ((r->decoders & AK_DEC_CONCAT) && has_join_near(rg->data, rg->len, start))
+    if ((r->decoders & AK_DEC_CONCAT) && has_join_near(&s->regions[region], start))
         return decode_line_at(e, s, region, start, end, DEC_CONCAT, err);
     return 0;
 }
@@ -662,20 +800,30 @@ static int process_hit(const ak_engine *e, ak_scratch *s, int region, const ak_h
     }
 }
 
-/* Near rules: search the pairing window around each component of their target rule. */
+#define NEAR_BACKOFF 256
+
+/* Near rules: search the pairing window around each component of their target rule. Windows of
+ * neighbouring components overlap (a line of many IDs): a rule's search resumes where its search in
+ * the previous window stopped, so each byte is searched about once. */
 static void search_near(const ak_engine *e, ak_scratch *s, int region, size_t first_comp)
 {
     const ak_rules *rules = e->rules;
     size_t n = s->n_comps;
+    size_t *prev_ws = ak_calloc(rules->len, sizeof *prev_ws);
+    size_t *done = ak_calloc(rules->len, sizeof *done);
     for (size_t i = first_comp; i < n; i++) {
         if (s->comps[i].region != region) continue;
         for (size_t k = 0; k < rules->len; k++) {
             if (e->near_target[k] != s->comps[i].rule) continue;
-            const ak_region *rg = &s->regions[region];
-            size_t ws = lines_back(rg->data, s->comps[i].off, e->window, 16 * 1024);
-            size_t we = lines_forward(rg->data, rg->len, s->comps[i].end, e->window, 16 * 1024);
-            for (size_t pos = ws; pos < we;) {
-                int rc = pcre2_jit_match(e->codes[k], rg->data, we, pos, 0, s->md, s->mctx);
+            ak_region *rg = &s->regions[region];
+            size_t ws = lines_back(rg, s->comps[i].off, e->window, 16 * 1024);
+            size_t we = lines_forward(rg, s->comps[i].end, e->window, 16 * 1024);
+            /* resume a little before: a value across the previous window's end was cut there */
+            int onward = ws >= prev_ws[k] && done[k] > ws + NEAR_BACKOFF;
+            size_t pos = onward ? done[k] - NEAR_BACKOFF : ws;
+            prev_ws[k] = ws;
+            for (; pos < we;) {
+                int rc = run_regex(e, s, (int)k, rg, we, pos);
                 if (rc <= 0) break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
                 uint32_t g = e->cred_group[k];
@@ -684,8 +832,11 @@ static void search_near(const ak_engine *e, ak_scratch *s, int region, size_t fi
                 rg = &s->regions[region];
                 pos = ov[1] > pos ? ov[1] : pos + 1;
             }
+            if (!onward || we > done[k]) done[k] = we;
         }
     }
+    free(prev_ws);
+    free(done);
 }
 
 static int scan_region(const ak_engine *e, ak_scratch *s, int region, ak_buf *err)
@@ -734,22 +885,39 @@ static int inside_token(const ak_engine *e, const ak_scratch *s, const ak_comp *
     return 0;
 }
 
+/* Each component's line within its own region, counted in one pass per region: components come
+ * sorted by root offset, and so by offset within a region (else that region is counted again). */
+static void number_region_lines(ak_scratch *s)
+{
+    size_t *pos = ak_calloc(s->n_regions + 1, sizeof *pos);
+    uint32_t *line = ak_calloc(s->n_regions + 1, sizeof *line);
+    for (size_t i = 0; i < s->n_comps; i++) {
+        ak_comp *c = &s->comps[i];
+        const uint8_t *d = s->regions[c->region].data;
+        size_t *p = &pos[c->region];
+        if (c->off < *p) *p = line[c->region] = 0;
+        for (const uint8_t *nl; *p < c->off && (nl = memchr(d + *p, '\n', c->off - *p));) {
+            line[c->region]++;
+            *p = (size_t)(nl - d) + 1;
+        }
+        if (*p < c->off) *p = c->off;
+        c->rline = line[c->region];
+    }
+    free(pos);
+    free(line);
+}
+
 /* Sorts by root offset, drops duplicates, parts of tokens and allow-commented components, and
  * numbers lines. */
 static void finish_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk)
 {
     if (s->n_comps > 1) qsort(s->comps, s->n_comps, sizeof *s->comps, comp_cmp);
     const ak_region *root = &s->regions[0];
-    size_t keep = 0, line_start = 0, pos = 0;
+    size_t keep = 0, line_start = 0, pos = 0, allow_line = SIZE_MAX;
+    int allowed = 0;
     uint32_t line = chunk->first_line ? chunk->first_line : 1;
     for (size_t i = 0; i < s->n_comps; i++) {
         ak_comp *c = &s->comps[i];
-        int dup = keep > 0 && s->comps[keep - 1].root_off == c->root_off &&
-                  s->comps[keep - 1].rule == c->rule;
-        if (dup || inside_token(e, s, c) || ak_allowed_inline(root->data, root->len, c->root_off)) {
-            drop_comp(s, i);
-            continue;
-        }
         for (const uint8_t *nl;
              pos < c->root_off && (nl = memchr(root->data + pos, '\n', c->root_off - pos));) {
             line++;
@@ -757,11 +925,22 @@ static void finish_components(const ak_engine *e, ak_scratch *s, const ak_chunk 
             line_start = pos;
         }
         pos = c->root_off > pos ? c->root_off : pos;
+        if (line_start != allow_line) { /* once per line: a long line of keys stays linear */
+            allow_line = line_start;
+            allowed = ak_allowed_inline(root->data, root->len, c->root_off);
+        }
+        int dup = keep > 0 && s->comps[keep - 1].root_off == c->root_off &&
+                  s->comps[keep - 1].rule == c->rule;
+        if (dup || allowed || inside_token(e, s, c)) {
+            drop_comp(s, i);
+            continue;
+        }
         c->line = line;
         c->column = (uint32_t)(c->root_off - line_start + 1);
         s->comps[keep++] = *c;
     }
     s->n_comps = keep;
+    number_region_lines(s);
 }
 
 int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_buf *err)
@@ -789,6 +968,10 @@ int ak_engine_scan(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_
 {
     if (ak_engine_components(e, s, chunk, err)) return -1;
     ak_pair_components(e, s, chunk, out);
+    int limit = s->limit_rule;
     reset_chunk_state(s);
-    return 0;
+    if (limit < 0) return 0;
+    ak_buf_printf(err, "%s: rule '%s' hit the regular expression match limit; not fully scanned",
+                  chunk->path ? chunk->path : "-", e->rules->items[limit].id);
+    return -1;
 }

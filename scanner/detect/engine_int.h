@@ -56,6 +56,17 @@ typedef struct ak_region {
     const char *encoding;
     /* decoding already done in this region, so several hits do not decode the same text twice */
     size_t pct_end, esc_end, cat_end;
+    size_t b64_from, b64_to, u16_from, u16_to; /* the last base64 / UTF-16 run decoded */
+    /* a span known to hold no '\n': line lookups on one long line cost O(line), not O(cap) each */
+    size_t nl_free_from, nl_free_to;
+    /* [join_from, join_to) holds no '\n' and no literal join; join_stop: one of them is at join_to
+     */
+    size_t join_from, join_to;
+    int join_stop;
+    /* the context words of rule ctx_rule: the last occurrence (start; SIZE_MAX: none) in
+     * [ctx_from, ctx_to), for windows that move forward along the region */
+    int ctx_rule;
+    size_t ctx_from, ctx_to, ctx_last;
 } ak_region;
 
 typedef struct ak_comp {
@@ -64,6 +75,7 @@ typedef struct ak_comp {
     size_t off, end;           /* in the region */
     size_t root_off, root_end; /* in the root buffer */
     uint32_t line, column;     /* in the root buffer, 1-based */
+    uint32_t rline;            /* line within its own region (decoded text has its own lines) */
     char *value;
     const char *encoding;
     int used;
@@ -93,6 +105,7 @@ struct ak_scratch {
     ak_comp *comps;
     size_t n_comps, cap_comps;
     ak_buf tmp;
+    int limit_rule; /* first rule whose match hit a PCRE2 limit in this chunk, or -1 */
 };
 
 /* Runs the fast pass, confirmation, decoders and near rules over a chunk, leaving the surviving

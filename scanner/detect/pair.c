@@ -32,20 +32,11 @@ typedef struct joined {
     long primary;
 } joined;
 
-static unsigned count_lines(const uint8_t *d, size_t a, size_t b, unsigned cap)
-{
-    unsigned n = 0;
-    for (size_t i = a; i < b && n <= cap; i++) n += d[i] == '\n';
-    return n;
-}
-
 unsigned ak_comp_distance(const ak_scratch *s, const ak_comp *a, const ak_comp *b, unsigned cap)
 {
-    if (a->region == b->region && a->region != 0) {
-        const ak_region *r = &s->regions[a->region];
-        return a->off < b->off ? count_lines(r->data, a->off, b->off, cap)
-                               : count_lines(r->data, b->off, a->off, cap);
-    }
+    (void)s, (void)cap;
+    if (a->region == b->region && a->region != 0)
+        return a->rline > b->rline ? a->rline - b->rline : b->rline - a->rline;
     return a->line > b->line ? a->line - b->line : b->line - a->line;
 }
 
@@ -71,6 +62,8 @@ static int cand_cmp(const void *pa, const void *pb)
 
 /* Components are sorted by root offset, hence by line: scan outwards from the ID and stop once
  * lines are out of the window. */
+#define PAIR_LOOK 256
+
 static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_rule *c, joined *j)
 {
     const ak_comp *id = &s->comps[j->id];
@@ -78,7 +71,9 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
     cand all[64] = {{0}};
     size_t n = 0;
     for (int dir = -1; dir <= 1; dir += 2) {
-        for (long k = (long)j->id + dir; k >= 0 && k < (long)s->n_comps; k += dir) {
+        /* at most PAIR_LOOK components each way: a line of thousands of keys stays linear */
+        long stop = (long)j->id + dir * PAIR_LOOK;
+        for (long k = (long)j->id + dir; k >= 0 && k < (long)s->n_comps && k != stop; k += dir) {
             const ak_comp *o = &s->comps[k];
             unsigned lines = o->line > id->line ? o->line - id->line : id->line - o->line;
             if (lines > e->window && o->region == 0) break;
@@ -87,6 +82,7 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
             if (bytes > AK_PAIR_MAX_BYTES) break;
             if (overlaps(o, id)) continue;
             unsigned dist = ak_comp_distance(s, id, o, e->window);
+            if (dist > e->window && o->region == id->region) break; /* the rest are further */
             if (dist > e->window) continue;
             if (part_of(e, c, o->rule, AK_PART_TOKEN) && dist < best_token) {
                 best_token = dist;

@@ -427,8 +427,40 @@ static void update_version(ak_rules *rules, const char *text, size_t len)
     rules->version[0] = '\0';
 }
 
-int ak_rules_add_text(ak_rules *rules, const char *text, size_t len, const char *origin,
-                      ak_buf *err)
+/*
+ * Rule files nest three or four levels deep. libyaml has no nesting limit, and its scanner costs
+ * time quadratic in the depth of flow collections ("[[[[...]]]]" 20,000 deep: 13 s), so a file is
+ * first read as a stream of events, which stops as soon as the depth passes MAX_DEPTH: the
+ * deepest events are read only in files of sane depth.
+ */
+#define MAX_DEPTH 64
+
+static int check_depth(const char *text, size_t len, const char *origin, ak_buf *err)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int depth = 0, rc = 0;
+    while (rc == 0 && yaml_parser_parse(&parser, &ev)) {
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) depth++;
+        if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) depth--;
+        if (depth > MAX_DEPTH) {
+            ak_buf_reset(err);
+            ak_buf_printf(err, "%s:%zu: nested deeper than %d levels; not a rule file", origin,
+                          ev.start_mark.line + 1, MAX_DEPTH);
+            rc = -1;
+        }
+        yaml_event_delete(&ev);
+        if (t == YAML_STREAM_END_EVENT) break;
+    }
+    yaml_parser_delete(&parser);
+    return rc; /* a syntax error is left for the loader to report */
+}
+
+/* Parses and adds the rules of a YAML text whose depth is known to be sane. */
+static int add_yaml(ak_rules *rules, const char *text, size_t len, const char *origin, ak_buf *err)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -447,6 +479,13 @@ int ak_rules_add_text(ak_rules *rules, const char *text, size_t len, const char 
     yaml_parser_delete(&parser);
     if (!rc) update_version(rules, text, len);
     return rc;
+}
+
+int ak_rules_add_text(ak_rules *rules, const char *text, size_t len, const char *origin,
+                      ak_buf *err)
+{
+    if (check_depth(text, len, origin, err)) return -1;
+    return add_yaml(rules, text, len, origin, err);
 }
 
 static int add_file(ak_rules *rules, const char *path, ak_buf *err)
@@ -513,8 +552,8 @@ int ak_rules_add_path(ak_rules *rules, const char *path, ak_buf *err)
 int ak_rules_load_builtin(ak_rules **out, ak_buf *err)
 {
     ak_rules *rules = ak_calloc(1, sizeof *rules);
-    if (ak_rules_add_text(rules, ak_builtin_rules, strlen(ak_builtin_rules),
-                          "builtin:patterns/alibaba.yml", err)) {
+    if (add_yaml(rules, ak_builtin_rules, strlen(ak_builtin_rules), "builtin:patterns/alibaba.yml",
+                 err)) {
         ak_rules_free(rules);
         return -1;
     }

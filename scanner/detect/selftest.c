@@ -185,3 +185,22 @@ int ak_rules_selftest(const ak_engine *e, FILE *report, int verbose)
     ak_buf_free(&err);
     return failures;
 }
+
+int ak_rules_examples_missed(const ak_engine *e)
+{
+    ak_scratch *s = NULL;
+    ak_buf err = AK_BUF_INIT, text = AK_BUF_INIT;
+    int missed = ak_scratch_new(&s, e, &err) ? 1 : 0;
+    for (size_t i = 0; !missed && i < e->rules->len; i++) {
+        const ak_strlist *l = &e->rules->items[i].examples;
+        for (size_t k = 0; !missed && k < l->len; k++) {
+            ak_buf_reset(&text);
+            missed = ak_template_expand(l->items[k], &text) ||
+                     example_hits(e, s, (int)i, ak_buf_cstr(&text), &err) != 1;
+        }
+    }
+    ak_scratch_free(s);
+    ak_buf_free(&text);
+    ak_buf_free(&err);
+    return missed;
+}

@@ -19,4 +19,8 @@ void ak_random_key_text(char *out, size_t n);
  * Returns the number of failures. */
 int ak_rules_selftest(const ak_engine *engine, FILE *report, int verbose);
 
+/* Checks that every rule's examples are found, silently; for trusting a cached database. Returns 0
+ * when all are, else nonzero (it stops at the first miss). */
+int ak_rules_examples_missed(const ak_engine *engine);
+
 #endif

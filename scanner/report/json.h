@@ -28,7 +28,9 @@ json_t *ak_finding_to_json(const ak_finding *f, int show_secrets);
  * Reads one finding object (as written with show_secrets, or without: secret, security_token and
  * candidates then stay NULL). Required: rule, kind, path, line, column. A missing fingerprint is
  * computed. Fields of unknown name are ignored, so files of later versions still read. When a
- * clear secret is present, secret_sha256 (if given) must match it.
+ * clear secret is present, secret_sha256 (if given) must match it. Control characters (C0, DEL,
+ * C1) are refused in every field but the free text ones (path, commit author and summary,
+ * validation detail), which are escaped wherever they are printed.
  * Returns 0 and fills *out (which the caller frees with ak_finding_free), or -1 with *out zeroed
  * and one line (no newline, not naming the input) appended to err.
  */
@@ -44,6 +46,10 @@ int ak_finding_from_json(ak_finding *out, const json_t *obj, ak_buf *err);
  * so callers print err as it is.
  */
 int ak_findings_read_file(ak_findings *list, const char *path, ak_buf *err);
+/* The same over len bytes of data (not NUL-terminated) read elsewhere; `name` names them in err.
+ * Returns the number of bad lines. */
+int ak_findings_read_text(ak_findings *list, const char *data, size_t len, const char *name,
+                          ak_buf *err);
 
 /* Called for each finding read, with the object it came from and its index in the list, so a
  * caller can take fields ak_finding does not hold (an org inventory's status and dates). */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -53,6 +54,37 @@ static int get_str(const json_t *obj, const char *key, int required, char **dst,
     }
     *dst = ak_strndup(json_string_value(v), json_string_length(v));
     return 0;
+}
+
+/* 1 when s holds a C0 or C1 control character or DEL. */
+static int has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) return 1;
+        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9f)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * A field that names something (an ID, a hash, a URL, a date) rather than holding free text: a
+ * control character in it is never legitimate, and would travel into mail headers, log lines and
+ * API parameters (a CRLF in an access_key_id adds a Bcc header to respond's notice). Free text
+ * (path, commit author and summary, validation detail) may hold any character; it is escaped
+ * wherever it is printed.
+ */
+static int get_id(const json_t *obj, const char *key, int required, char **dst, ak_buf *err)
+{
+    if (get_str(obj, key, required, dst, err)) return -1;
+    const json_t *v = json_object_get(obj, key);
+    if (!*dst || !has_control(json_string_value(v), json_string_length(v))) return 0;
+    ak_buf_printf(err, "field '%s' holds a control character", key);
+    free(*dst);
+    *dst = NULL;
+    return -1;
 }
 
 static int get_u32(const json_t *obj, const char *key, uint32_t *dst, ak_buf *err)
@@ -102,8 +134,8 @@ static int get_commit(const json_t *obj, ak_commit_info **dst, ak_buf *err)
     }
     ak_commit_info *ci = ak_calloc(1, sizeof *ci);
     *dst = ci;
-    if (get_str(c, "id", 1, &ci->id, err) || get_str(c, "author", 0, &ci->author, err) ||
-        get_str(c, "email", 0, &ci->email, err) || get_str(c, "date", 0, &ci->date, err) ||
+    if (get_id(c, "id", 1, &ci->id, err) || get_str(c, "author", 0, &ci->author, err) ||
+        get_id(c, "email", 0, &ci->email, err) || get_id(c, "date", 0, &ci->date, err) ||
         get_str(c, "summary", 0, &ci->summary, err))
         return -1;
     return 0;
@@ -148,11 +180,10 @@ static int get_validation(const json_t *obj, ak_validation **dst, ak_buf *err)
     ak_validation *val = ak_calloc(1, sizeof *val);
     *dst = val;
     if (get_status(v, &val->status, err) ||
-        get_str(v, "identity_type", 0, &val->identity_type, err) ||
-        get_str(v, "account_id", 0, &val->account_id, err) ||
-        get_str(v, "arn", 0, &val->arn, err) ||
-        get_str(v, "principal_id", 0, &val->principal_id, err) ||
-        get_str(v, "checked_at", 0, &val->checked_at, err) ||
+        get_id(v, "identity_type", 0, &val->identity_type, err) ||
+        get_id(v, "account_id", 0, &val->account_id, err) || get_id(v, "arn", 0, &val->arn, err) ||
+        get_id(v, "principal_id", 0, &val->principal_id, err) ||
+        get_id(v, "checked_at", 0, &val->checked_at, err) ||
         get_str(v, "detail", 0, &val->detail, err))
         return -1;
     return get_last_used_before(v, val, err);
@@ -171,8 +202,9 @@ static int get_candidates(const json_t *obj, ak_finding *f, ak_buf *err)
     f->candidates = ak_calloc(n, sizeof *f->candidates);
     for (size_t i = 0; i < n; i++) {
         const json_t *s = json_array_get(arr, i);
-        if (!json_is_string(s)) {
-            ak_buf_puts(err, "field 'candidates' must hold only strings");
+        if (!json_is_string(s) || has_control(json_string_value(s), json_string_length(s))) {
+            ak_buf_puts(err,
+                        "field 'candidates' must hold only strings without control characters");
             return -1;
         }
         f->candidates[f->n_candidates++] = ak_strndup(json_string_value(s), json_string_length(s));
@@ -203,6 +235,10 @@ static int keep_secret_identity(const json_t *obj, ak_finding *f, ak_buf *err)
         ak_buf_puts(err, "field 'secret_sha256' must be 64 lower-case hex digits");
         return -1;
     }
+    if (red && has_control(red, strlen(red))) {
+        ak_buf_puts(err, "field 'secret_redacted' holds a control character");
+        return -1;
+    }
     if (sha) memcpy(f->secret_sha256, sha, 65);
     if (red) snprintf(f->secret_redacted, sizeof f->secret_redacted, "%s", red);
     return 0;
@@ -227,7 +263,7 @@ static int get_fingerprint(const json_t *obj, ak_finding *f, ak_buf *err)
 static int get_encoding(const json_t *obj, ak_finding *f, ak_buf *err)
 {
     char *name = NULL;
-    if (get_str(obj, "encoding", 0, &name, err)) return -1;
+    if (get_id(obj, "encoding", 0, &name, err)) return -1;
     f->encoding = name ? intern_encoding(name) : NULL;
     free(name);
     return 0;
@@ -254,15 +290,15 @@ static int get_inventory(const json_t *obj, ak_finding *f, ak_buf *err)
 
 static int read_fields(const json_t *obj, ak_finding *f, ak_buf *err)
 {
-    return get_str(obj, "rule", 1, &f->rule, err) || get_kind(obj, &f->kind, err) ||
-           get_str(obj, "access_key_id", 0, &f->access_key_id, err) ||
-           get_str(obj, "secret", 0, &f->secret, err) ||
-           get_str(obj, "security_token", 0, &f->security_token, err) ||
+    return get_id(obj, "rule", 1, &f->rule, err) || get_kind(obj, &f->kind, err) ||
+           get_id(obj, "access_key_id", 0, &f->access_key_id, err) ||
+           get_id(obj, "secret", 0, &f->secret, err) ||
+           get_id(obj, "security_token", 0, &f->security_token, err) ||
            get_candidates(obj, f, err) || get_str(obj, "path", 1, &f->path, err) ||
            get_u32(obj, "line", &f->line, err) || get_u32(obj, "column", &f->column, err) ||
-           get_commit(obj, &f->commit, err) || get_str(obj, "blob", 0, &f->blob, err) ||
-           get_encoding(obj, f, err) || get_str(obj, "repository", 0, &f->repository, err) ||
-           get_str(obj, "link", 0, &f->link, err) || get_validation(obj, &f->validation, err) ||
+           get_commit(obj, &f->commit, err) || get_id(obj, "blob", 0, &f->blob, err) ||
+           get_encoding(obj, f, err) || get_id(obj, "repository", 0, &f->repository, err) ||
+           get_id(obj, "link", 0, &f->link, err) || get_validation(obj, &f->validation, err) ||
            check_sha256(obj, "secret_sha256", f->secret, err) ||
            check_sha256(obj, "security_token_sha256", f->security_token, err) ||
            keep_secret_identity(obj, f, err) || get_fingerprint(obj, f, err) ||
@@ -413,6 +449,20 @@ static int read_array(const reader *r, const char *data, size_t len, size_t pos)
     }
 }
 
+static int read_text(const reader *r, const char *data, size_t len)
+{
+    size_t start = skip_ws(data, len, 0);
+    return start < len && data[start] == '[' ? read_array(r, data, len, start)
+                                             : read_lines(r, data, len);
+}
+
+int ak_findings_read_text(ak_findings *list, const char *data, size_t len, const char *name,
+                          ak_buf *err)
+{
+    reader r = {list, name, err, NULL, NULL};
+    return read_text(&r, data, len);
+}
+
 int ak_findings_read_file_cb(ak_findings *list, const char *path, ak_buf *err,
                              ak_findings_read_cb cb, void *ctx)
 {
@@ -422,10 +472,7 @@ int ak_findings_read_file_cb(ak_findings *list, const char *path, ak_buf *err,
         return -1;
     }
     reader r = {list, strcmp(path, "-") == 0 ? "<stdin>" : path, err, cb, ctx};
-    const char *data = ak_buf_cstr(&text);
-    size_t start = skip_ws(data, text.len, 0);
-    int bad = start < text.len && data[start] == '[' ? read_array(&r, data, text.len, start)
-                                                     : read_lines(&r, data, text.len);
+    int bad = read_text(&r, ak_buf_cstr(&text), text.len);
     ak_buf_free(&text);
     return bad;
 }

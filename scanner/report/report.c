@@ -42,12 +42,43 @@ static int dispatch(FILE *out, const ak_findings *list, const ak_scan_summary *s
     return -1;
 }
 
+typedef struct report_job {
+    const ak_findings *list;
+    const ak_scan_summary *summary;
+    const ak_report_opts *opts;
+} report_job;
+
+static int dispatch_job(FILE *mem, void *ctx)
+{
+    const report_job *j = ctx;
+    return dispatch(mem, j->list, j->summary, j->opts);
+}
+
+static int write_redacted(FILE *out, const ak_findings *list, const ak_scan_summary *summary,
+                          const ak_report_opts *opts, ak_redactor *r)
+{
+    report_job j = {list, summary, opts};
+    return ak_redact_capture(r, out, dispatch_job, &j);
+}
+
 int ak_report_write(FILE *out, const ak_findings *findings, const ak_scan_summary *summary,
                     const ak_report_opts *opts)
 {
     static const ak_findings none = {NULL, 0, 0};
-    static const ak_report_opts defaults = {AK_FMT_TEXT, 0, 0, NULL};
-    int rc = dispatch(out, findings ? findings : &none, summary, opts ? opts : &defaults);
+    static const ak_report_opts defaults = {AK_FMT_TEXT, 0, 0, NULL, NULL};
+    if (!findings) findings = &none;
+    if (!opts) opts = &defaults;
+    int rc;
+    if (opts->show_secrets && opts->format != AK_FMT_SARIF) {
+        rc = dispatch(out, findings, summary, opts);
+    } else if (opts->redactor) {
+        rc = write_redacted(out, findings, summary, opts, opts->redactor);
+    } else {
+        ak_redactor *own = ak_redactor_new_known();
+        ak_redactor_add_findings(own, findings);
+        rc = write_redacted(out, findings, summary, opts, own);
+        ak_redactor_free(own);
+    }
     /* Buffered stdio reports a full disk or a closed pipe only at flush time. */
     if (fflush(out) != 0 || ferror(out)) rc = -1;
     return rc;

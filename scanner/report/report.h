@@ -9,6 +9,9 @@
  * even then: they are made to be uploaded to third-party services. Every other format shows a
  * redacted preview (ak_redact) and a SHA-256.
  *
+ * Free text (paths, commit summaries, links) can hold a secret too: the whole output passes through
+ * the redactor (report/redact.h) before it reaches out, unless show_secrets (never for SARIF).
+ *
  * Untrusted strings (paths, commit metadata) are escaped the same way in every format: see
  * report/escape.h ("\xNN" for bytes that are not UTF-8; in text also for control characters).
  *
@@ -19,6 +22,7 @@
 
 #include "detect/detect.h"
 #include "detect/finding.h"
+#include "report/redact.h"
 #include "util/buf.h"
 
 #include <stdint.h>
@@ -54,6 +58,8 @@ typedef struct ak_report_opts {
     int show_secrets;      /* include the clear secret (and security token, candidates) */
     int color;             /* text only: ANSI colours (the CLI sets it only on a terminal) */
     const ak_rules *rules; /* for SARIF rule metadata; may be NULL */
+    ak_redactor *redactor; /* redacts the output (report/redact.h); NULL: the findings' own
+                              secrets only. Not applied with show_secrets, except to SARIF */
 } ak_report_opts;
 
 /*

@@ -6,6 +6,7 @@
 #include "respond/audit.h"
 #include "util/mem.h"
 #include "util/clock.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,16 +33,11 @@ char *ak_audit_default_path(const char *ledger_path)
 int ak_audit_open(ak_audit **out, const char *path, ak_buf *err)
 {
     *out = NULL;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        ak_buf_printf(err, "cannot open audit log %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fchmod(fd, 0600) < 0) {
-        ak_buf_printf(err, "cannot chmod audit log %s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
+    ak_buf why = AK_BUF_INIT;
+    int fd = ak_outfile_open(path, AK_OUT_APPEND | AK_OUT_PRIVATE, &why);
+    if (fd < 0) ak_buf_printf(err, "audit log: %s", ak_buf_cstr(&why));
+    ak_buf_free(&why);
+    if (fd < 0) return -1;
     *out = ak_calloc(1, sizeof **out);
     (*out)->fd = fd;
     return 0;

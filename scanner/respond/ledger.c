@@ -6,6 +6,7 @@
 #include "respond/ledger.h"
 #include "util/mem.h"
 #include "util/clock.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,15 +78,9 @@ static int make_parent(const char *path, ak_buf *err)
 /* Creates the file with mode 0600 before SQLite sees it, so it never exists with a wider mode. */
 static int create_private(const char *path, ak_buf *err)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        ak_buf_printf(err, "cannot create %s: %s", path, strerror(errno));
-        return -1;
-    }
-    int rc = fchmod(fd, 0600);
-    close(fd);
-    if (rc < 0) ak_buf_printf(err, "cannot chmod %s: %s", path, strerror(errno));
-    return rc;
+    int fd = ak_outfile_open(path, AK_OUT_APPEND | AK_OUT_PRIVATE, err);
+    if (fd >= 0) close(fd);
+    return fd >= 0 ? 0 : -1;
 }
 
 static int db_error(ak_ledger *l, ak_buf *err, const char *what)

@@ -3,8 +3,9 @@
  * text mail over SMTP, both with libcurl. The same transport rules as the cloud calls apply: TLS
  * verified always (--ca-file adds a CA), plain http:// and smtp:// only to a loopback host, and
  * smtp:// elsewhere must upgrade with STARTTLS. SMTP credentials come from AKHOUND_SMTP_USER and
- * AKHOUND_SMTP_PASSWORD, never the command line. The final bytes are checked against every secret
- * of the input before anything is sent, and webhook URLs (which often embed a token) are never
+ * AKHOUND_SMTP_PASSWORD, never the command line. The final bytes are redacted (report/redact.h:
+ * a secret pasted into a commit summary or a path) and then checked against every secret of the
+ * input before anything is sent, and webhook URLs (which often embed a token) are never
  * printed: messages name only the kind of channel.
  */
 #include "cloud/endpoint.h"
@@ -113,8 +114,13 @@ int ak_notify_webhook(ak_rctx *c, const ak_rkey *k, ak_buf *err)
 {
     if (ak_endpoint_check(c->o->webhook_url, err) < 0) return -1;
     json_t *body = ak_notify_webhook_body(k->entry, c->o->webhook_style, c->o->webhook_url);
-    char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ak_buf sb = AK_BUF_INIT;
+    char *dump = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ak_buf_puts(&sb, dump);
+    free(dump);
     json_decref(body);
+    ak_redact_buf(c->o->redactor, &sb);
+    char *s = ak_buf_detach(&sb);
     int rc = refuse_secret(c, s, err);
     for (int i = 0; rc == 0 && i < ATTEMPTS; i++) {
         int retry = 0;
@@ -207,6 +213,7 @@ int ak_notify_email(ak_rctx *c, const ak_rkey *k, ak_buf *err)
     ak_buf text = AK_BUF_INIT, msg = AK_BUF_INIT;
     ak_notify_text(&text, k->entry);
     build_mail(&msg, c, k, ak_buf_cstr(&text));
+    ak_redact_buf(c->o->redactor, &msg);
     int rc = refuse_secret(c, ak_buf_cstr(&msg), err);
     if (rc == 0) rc = smtp_send(c, &msg, err);
     if (rc == 0) ak_buf_printf(err, "mailed to %zu recipient(s)", c->o->n_mail_to);

@@ -18,6 +18,7 @@
 #define AK_RESPOND_RESPOND_H
 
 #include "detect/finding.h"
+#include "report/redact.h"
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -48,6 +49,7 @@ typedef struct ak_respond_opts {
     unsigned timeout_ms;
     unsigned max_retries;
     unsigned backoff_ms;
+    ak_redactor *redactor; /* redacts notices before they are sent (report/redact.h); may be NULL */
 } ak_respond_opts;
 
 #define AK_RESPOND_POLICY_NAME "akhound-leaked-key-deny"

@@ -17,6 +17,7 @@
  * whose secret nobody has: the next run finds it (created after the step started), deletes it and
  * creates another.
  */
+#include "report/redact.h"
 #include "respond/respond_int.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -228,6 +229,8 @@ static int create(rot *r)
         return -1;
     }
     r->new_id = ak_strdup(id);
+    /* an API message quoting the new secret must not reach the report or a notice */
+    if (r->c->o->redactor) ak_redactor_add_secret(r->c->o->redactor, secret);
     json_t *out = json_pack("{s:s, s:s, s:s, s:s?}", "AccessKeyId", id, "AccessKeySecret", secret,
                             "UserPrincipalName", upn(r), "CreateDate", jstr(ak, "CreateDate"));
     char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -1,7 +1,9 @@
 /*
  * One way to report errors and notes, on stderr, each a single line prefixed "akhound: ".
  * Messages name the input they concern. Secrets are never passed here: callers log AccessKey IDs
- * and SHA-256 fingerprints only. Thread-safe (one fprintf per line under a lock).
+ * and SHA-256 fingerprints only. Each message is escaped like text reports (control characters and
+ * bytes that are not UTF-8 as "\xNN"), so a file name cannot forge a line. Thread-safe (one write
+ * per line under a lock).
  */
 #ifndef AK_UTIL_LOG_H
 #define AK_UTIL_LOG_H

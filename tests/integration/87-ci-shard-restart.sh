@@ -25,7 +25,7 @@ declare -A ID
 for i in 0 1 2 3 4 5 6 7; do
   ID[r$i]=$(new_key_id); make_repo "$SRV" "r$i" "${ID[r$i]}" "$(new_secret)" >/dev/null
 done
-start_git_http "$SRV"
+start_git_http "$SRV" # org clones only https, or http to a loopback address
 GATE=$TMP/gate.closed; PLOG=$TMP/proxy.log; : > "$PLOG"
 python3 "$AK_TESTS/ci/gate_proxy.py" "$HTTP_PORT" "$TMP/proxy.port" "$GATE" "$PLOG" & ORG_PIDS+=($!)
 PROXY=$(wait_port "$TMP/proxy.port")

@@ -207,7 +207,7 @@ static char *write_format(fixture *fx, const char *name, ak_format fmt, int show
     char *path = path_in(fx, name);
     FILE *out = fopen(path, "wb");
     assert_non_null(out);
-    ak_report_opts opts = {fmt, show, 0, NULL};
+    ak_report_opts opts = {fmt, show, 0, NULL, NULL};
     assert_int_equal(ak_report_write(out, list ? list : &fx->list, &sample_summary, &opts), 0);
     fclose(out);
     char *text = slurp(path);
@@ -615,7 +615,7 @@ static void test_text_color_and_shown(void **state)
     char *path = path_in(fx, "findings-shown.txt");
     FILE *out = fopen(path, "wb");
     assert_non_null(out);
-    ak_report_opts opts = {AK_FMT_TEXT, 1, 1, NULL};
+    ak_report_opts opts = {AK_FMT_TEXT, 1, 1, NULL, NULL};
     assert_int_equal(ak_report_write(out, &fx->list, NULL, &opts), 0);
     fclose(out);
     char *text = slurp(path);
@@ -705,7 +705,7 @@ static void test_sarif_rules_metadata(void **state)
     }
     char *path = path_in(fx, "findings-rules.sarif");
     FILE *out = fopen(path, "wb");
-    ak_report_opts opts = {AK_FMT_SARIF, 0, 0, rules};
+    ak_report_opts opts = {AK_FMT_SARIF, 0, 0, rules, NULL};
     assert_int_equal(ak_report_write(out, &fx->list, &sample_summary, &opts), 0);
     fclose(out);
     char *text = slurp(path);
@@ -765,12 +765,12 @@ static void test_write_error(void **state)
     FILE *out = fopen("/dev/full", "wb");
     if (!out) skip();
     for (int fmt = AK_FMT_TEXT; fmt <= AK_FMT_SARIF; fmt++) {
-        ak_report_opts opts = {(ak_format)fmt, 0, 0, NULL};
+        ak_report_opts opts = {(ak_format)fmt, 0, 0, NULL, NULL};
         assert_int_equal(ak_report_write(out, &fx->list, &sample_summary, &opts), -1);
         clearerr(out);
     }
     fclose(out);
-    ak_report_opts bad = {(ak_format)17, 0, 0, NULL};
+    ak_report_opts bad = {(ak_format)17, 0, 0, NULL, NULL};
     FILE *null_out = fopen("/dev/null", "wb");
     assert_int_equal(ak_report_write(null_out, &fx->list, NULL, &bad), -1);
     fclose(null_out);
