@@ -49,7 +49,11 @@ static void rehash(ak_oidset *s, size_t cap)
 {
     ak_oidset n = *s;
     n.cap = cap;
-    n.slots = ak_calloc(cap, sizeof *n.slots);
+    /* Written now rather than calloc'ed: a large zeroed block is mapped to the shared zero page,
+     * and the first write to each page after a read (a probe) then costs a copy plus a TLB
+     * flush on every core running a worker. */
+    n.slots = ak_malloc(cap * sizeof *n.slots);
+    memset(n.slots, 0, cap * sizeof *n.slots);
     for (size_t i = 0; i < s->cap; i++)
         if (!is_zero(&s->slots[i].id)) *find_slot(&n, &s->slots[i].id) = s->slots[i];
     free(s->slots);
