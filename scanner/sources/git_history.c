@@ -110,11 +110,10 @@ static void walk_target(ak_gwalk *w, const char *name, const git_oid *id, tag_te
         ak_gwalk_commits(w, target);
         break;
     case GIT_OBJECT_TREE:
-        ak_gwalk_tree(w, target, "", AK_RANK_NONE);
+        ak_gwalk_tree_tip(w, target);
         break;
     case GIT_OBJECT_BLOB:
-        if (ak_oidset_add(&w->blobs, target, AK_RANK_NONE))
-            ak_gscan_blob(w->scan, target, name, AK_RANK_NONE);
+        ak_gwalk_blob_tip(w, target, name);
         break;
     default:
         break;
@@ -311,7 +310,13 @@ int ak_git_scan_history(const ak_engine *engine, const char *repo_path, const ak
             hide_known(repo, opts, &hidden);
             w.hidden = &hidden; // cppcheck-suppress autoVariables
         }
+        /* The trees of a whole history are walked once every commit is numbered, spread over
+         * the threads (--all-objects keeps the walk in order: it asks what was seen). */
+        w.defer = !opts->n_hide;
+        w.parallel = !opts->all_objects;
         walk_refs(&w, &tags);
+        ak_gwalk_flush(&w);
+        w.defer = 0;
         w.hidden = NULL;
         ak_oidset_free(&hidden);
         git_odb *odb;

@@ -55,6 +55,8 @@ int ak_oidset_get(const ak_oidset *s, const git_oid *id, uint32_t *val);
 int ak_oidset_add(ak_oidset *s, const git_oid *id, uint32_t val);
 /* Sets the value of a present or new id. */
 void ak_oidset_set(ak_oidset *s, const git_oid *id, uint32_t val);
+/* Empties the set, keeping its room. */
+void ak_oidset_clear(ak_oidset *s);
 void ak_oidset_free(ak_oidset *s);
 
 /* Sets the libgit2 options a scan wants (no re-hashing of each object read: the scan trusts the
@@ -110,6 +112,13 @@ typedef struct ak_gscan {
     _Atomic size_t next_task;
     pthread_mutex_t plan_lock; /* the first prescan thread plans; the others wait */
     int planned;
+    /* ak_gscan_spread's tasks (one spread per scan) */
+    void (*spread_fn)(void *ctx, size_t task, unsigned index, git_repository *repo);
+    void *spread_ctx;
+    size_t n_spread, spread_done;
+    _Atomic size_t next_spread;
+    pthread_mutex_t spread_lock;
+    pthread_cond_t spread_cond;
 } ak_gscan;
 
 int ak_gscan_start(ak_gscan *s, const ak_engine *engine, git_repository *repo,
@@ -125,11 +134,21 @@ void ak_gscan_prescan(ak_gscan *s);
 void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t rank);
 /* Queues a commit message (copied); its findings belong to the commit of rank `rank`. */
 void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank);
+/* Runs fn(ctx, task, index, repo) for every task in [0, n) on the workers as they come free and
+ * on the calling thread, and returns when all are done. `index` is the thread's (0 to
+ * n_workers, the calling thread's is n_workers) and `repo` its own libgit2 handle. Once per scan;
+ * a second call runs its tasks on the calling thread. */
+void ak_gscan_spread(ak_gscan *s, size_t n,
+                     void (*fn)(void *ctx, size_t task, unsigned index, git_repository *repo),
+                     void *ctx);
 /* Waits for every queued item and appends the findings to out with their ranks (ranks grows
  * with out: (*ranks)[i] is the rank of out->items[i]). Returns -1 if the engine failed. */
 int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_summary *sum);
 
 /* ---------- the walk ---------- */
+
+typedef struct ak_gpart ak_gpart;
+typedef struct ak_gtip ak_gtip;
 
 typedef struct ak_gwalk {
     git_repository *repo;
@@ -142,6 +161,7 @@ typedef struct ak_gwalk {
     ak_oidset trees, blobs, gitlinks;
     git_oid *order;       /* commit ids by rank */
     git_oid *roots;       /* their root trees (capacity cap_order) */
+    uint32_t *bases;      /* the rank of each one's first parent, AK_RANK_NONE if not walked */
     unsigned tree_errors; /* trees that could not be read */
     size_t n_order, cap_order;
     git_oid *boundary; /* hidden parents met by the walk */
@@ -151,6 +171,15 @@ typedef struct ak_gwalk {
     ak_pread *pread; /* trees from the packs (the scan's), NULL: through libgit2 only */
     void *ents;      /* the entries of the raw trees being walked, a stack (git_walk.c) */
     size_t n_ents, cap_ents;
+    /* The tree phase. With `defer` set, commits are only numbered as they are walked; their trees
+     * (and the trees and blobs refs point at, `tips`) wait for ak_gwalk_flush, which may spread
+     * them over the scan's threads when `parallel` is set too. */
+    int defer, parallel;
+    size_t n_treed; /* ranks whose trees were walked */
+    ak_gtip *tips;
+    size_t n_tips, cap_tips;
+    ak_buf tip_names;
+    ak_gpart *part; /* a part of a spread tree phase: what would be queued is kept here */
 } ak_gwalk;
 
 void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_git_opts *opts,
@@ -161,6 +190,12 @@ void ak_gwalk_free(ak_gwalk *w);
 void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip);
 /* Walks one tree under `prefix` ("" for a root), queueing new blobs with `rank`. */
 void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_t rank);
+/* A tree or blob a ref points at (with --all-objects, a loose blob nothing reaches): walked at
+ * once, or in its place in the order of the walk when trees are deferred. */
+void ak_gwalk_tree_tip(ak_gwalk *w, const git_oid *tree);
+void ak_gwalk_blob_tip(ak_gwalk *w, const git_oid *blob, const char *name);
+/* Walks the deferred trees: every commit's numbered so far, and the tips, in their order. */
+void ak_gwalk_flush(ak_gwalk *w);
 /* Collects every commit reachable from tip into `set` (no trees read); with `hidden` set, stops
  * at hidden commits and lists them in `boundary`. */
 void ak_gwalk_reach(ak_gwalk *w, const git_oid *tip, ak_oidset *set);

@@ -104,6 +104,13 @@ void ak_oidset_set(ak_oidset *s, const git_oid *id, uint32_t val)
         find_slot(s, id)->val = val;
 }
 
+void ak_oidset_clear(ak_oidset *s)
+{
+    if (s->len) memset(s->slots, 0, s->cap * sizeof *s->slots);
+    s->len = 0;
+    s->has_zero = 0;
+}
+
 void ak_oidset_free(ak_oidset *s)
 {
     free(s->slots);

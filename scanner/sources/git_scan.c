@@ -50,6 +50,7 @@ typedef struct gjob {
     uint32_t *ranks; /* the rank of each message */
     size_t n_msgs, cap_msgs;
     size_t task; /* a pack task, when neither a blob nor messages; SIZE_MAX: the prescan's */
+    int spread;  /* ak_gscan_spread's tasks */
 } gjob;
 
 #define MESSAGE_BATCH 256
@@ -168,12 +169,58 @@ static void scan_messages(ak_gscan *s, ak_gworker *w, const gjob *j)
     }
 }
 
+static void flush_messages(ak_gscan *s)
+{
+    if (s->messages) ak_pool_push(s->pool, s->messages);
+    s->messages = NULL;
+}
+
+/* Spread tasks, taken one at a time by whichever thread is free. */
+static void run_spread(ak_gscan *s, unsigned index)
+{
+    for (size_t t; (t = atomic_fetch_add(&s->next_spread, 1)) < s->n_spread;) {
+        s->spread_fn(s->spread_ctx, t, index, s->workers[index].repo);
+        pthread_mutex_lock(&s->spread_lock);
+        if (++s->spread_done == s->n_spread) pthread_cond_signal(&s->spread_cond);
+        pthread_mutex_unlock(&s->spread_lock);
+    }
+}
+
+void ak_gscan_spread(ak_gscan *s, size_t n,
+                     void (*fn)(void *ctx, size_t task, unsigned index, git_repository *repo),
+                     void *ctx)
+{
+    if (s->spread_fn || !s->pool) {
+        for (size_t t = 0; t < n; t++) fn(ctx, t, s->n_workers, s->workers[s->n_workers].repo);
+        return;
+    }
+    s->spread_fn = fn;
+    s->spread_ctx = ctx;
+    s->n_spread = n;
+    pthread_mutex_init(&s->spread_lock, NULL);
+    pthread_cond_init(&s->spread_cond, NULL);
+    flush_messages(s);
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        gjob *j = ak_calloc(1, sizeof *j);
+        j->spread = 1;
+        ak_pool_push(s->pool, j);
+    }
+    run_spread(s, s->n_workers);
+    /* What is left are tasks other threads hold: help with the prescan meanwhile. */
+    if (s->pre_state) run_prescan(s, s->n_workers);
+    pthread_mutex_lock(&s->spread_lock);
+    while (s->spread_done < s->n_spread) pthread_cond_wait(&s->spread_cond, &s->spread_lock);
+    pthread_mutex_unlock(&s->spread_lock);
+}
+
 static void worker_fn(void *item, unsigned index, void *ctx)
 {
     ak_gscan *s = ctx;
     ak_gworker *w = &s->workers[index];
     gjob *j = item;
-    if (j->path)
+    if (j->spread)
+        run_spread(s, index);
+    else if (j->path)
         scan_blob(s, w, j);
     else if (j->n_msgs)
         scan_messages(s, w, j);
@@ -261,12 +308,6 @@ void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t ra
     AK_GROW(s->wants, s->cap_wants, s->n_wants);
     s->wants[s->n_wants++] = (ak_gwant){*id, rank, s->paths.len, num};
     ak_buf_append(&s->paths, path, strlen(path) + 1);
-}
-
-static void flush_messages(ak_gscan *s)
-{
-    if (s->messages) ak_pool_push(s->pool, s->messages);
-    s->messages = NULL;
 }
 
 void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank)
@@ -392,6 +433,10 @@ int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_sum
     free(s->wants);
     free(s->done);
     if (s->pre_state) pthread_mutex_destroy(&s->plan_lock);
+    if (s->spread_fn) {
+        pthread_mutex_destroy(&s->spread_lock);
+        pthread_cond_destroy(&s->spread_cond);
+    }
     free(s->pre_state);
     free(s->pre_size);
     ak_buf_free(&s->paths);

@@ -48,6 +48,9 @@ void ak_gwalk_free(ak_gwalk *w)
     ak_oidset_free(&w->gitlinks);
     free(w->order);
     free(w->roots);
+    free(w->bases);
+    free(w->tips);
+    ak_buf_free(&w->tip_names);
     free(w->boundary);
     ak_buf_free(&w->path);
     ak_buf_free(&w->cstack);
@@ -78,6 +81,33 @@ static void note_gitlink(ak_gwalk *w, const git_oid *id)
     w->sum->skipped++;
 }
 
+/* ---------- a part of a spread tree phase ---------- */
+
+/* A blob or gitlink a part of the tree phase met first (within that part): the whole walk's
+ * first meeting is the one of the lowest rank, as a walk in rank order would have met it. */
+typedef struct cand {
+    git_oid id;
+    uint32_t rank;
+    uint32_t gitlink;
+    size_t path; /* offset into ak_gpart.paths */
+} cand;
+
+struct ak_gpart {
+    size_t from, to; /* ranks */
+    cand *c;
+    size_t n, cap;
+    ak_buf paths;
+    unsigned errors; /* trees that could not be read: the phase is run again in order */
+};
+
+static void keep(ak_gwalk *w, const git_oid *id, uint32_t rank, int gitlink)
+{
+    ak_gpart *p = w->part;
+    AK_GROW(p->c, p->cap, p->n);
+    p->c[p->n++] = (cand){*id, rank, (uint32_t)gitlink, p->paths.len};
+    ak_buf_append(&p->paths, w->path.data, w->path.len + 1);
+}
+
 /* `prev`: the tree at the same path in the first parent, for a tree entry (or NULL). */
 static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_object_t type,
                         const git_oid *prev, uint32_t rank)
@@ -104,10 +134,16 @@ static void visit_entry(ak_gwalk *w, const char *name, const git_oid *id, git_ob
         break;
     case GIT_OBJECT_BLOB:
         if (ex && (excluded(w, 0) || !ak_oidset_add(&w->blobs, id, rank))) break;
-        if (w->scan) ak_gscan_blob(w->scan, id, ak_buf_cstr(&w->path), rank);
+        if (w->part)
+            keep(w, id, rank, 0);
+        else if (w->scan)
+            ak_gscan_blob(w->scan, id, ak_buf_cstr(&w->path), rank);
         break;
     case GIT_OBJECT_COMMIT:
-        note_gitlink(w, id);
+        if (w->part && ak_oidset_add(&w->gitlinks, id, 0))
+            keep(w, id, rank, 1);
+        else if (!w->part)
+            note_gitlink(w, id);
         break;
     default:
         break;
@@ -334,6 +370,10 @@ static void walk_tree(ak_gwalk *w, const git_oid *id, const git_oid *base, uint3
     if (git_tree_lookup(&t, w->repo, id)) {
         char hex[GIT_OID_HEXSZ + 1];
         w->tree_errors++;
+        if (w->part) {
+            w->part->errors++;
+            return;
+        }
         ak_git_note_error(w->sum, "tree %s (%s/): missing or corrupt: %s",
                           git_oid_tostr(hex, sizeof hex, id), ak_buf_cstr(&w->path),
                           ak_git_errmsg());
@@ -358,6 +398,165 @@ void ak_gwalk_tree(ak_gwalk *w, const git_oid *tree, const char *prefix, uint32_
     ak_buf_reset(&w->path);
     ak_buf_puts(&w->path, prefix);
     visit_tree(w, tree, NULL, rank);
+}
+
+/* ---------- tips and the deferred tree phase ---------- */
+
+static void walk_rank(ak_gwalk *w, uint32_t rank);
+
+struct ak_gtip {
+    git_oid id;
+    size_t at;   /* walked after the trees of ranks below `at` */
+    size_t name; /* offset into ak_gwalk.tip_names; SIZE_MAX: a tree */
+};
+
+static void run_tip(ak_gwalk *w, const ak_gtip *t)
+{
+    if (t->name == SIZE_MAX) return ak_gwalk_tree(w, &t->id, "", AK_RANK_NONE);
+    if (ak_oidset_add(&w->blobs, &t->id, AK_RANK_NONE) && w->scan)
+        ak_gscan_blob(w->scan, &t->id, w->tip_names.data + t->name, AK_RANK_NONE);
+}
+
+static void add_tip(ak_gwalk *w, const git_oid *id, const char *name)
+{
+    ak_gtip t = {*id, w->n_order, SIZE_MAX};
+    if (name) {
+        t.name = w->tip_names.len;
+        ak_buf_append(&w->tip_names, name, strlen(name) + 1);
+    }
+    if (!w->defer) {
+        run_tip(w, &t);
+        ak_buf_reset(&w->tip_names);
+        return;
+    }
+    AK_GROW(w->tips, w->cap_tips, w->n_tips);
+    w->tips[w->n_tips++] = t;
+}
+
+void ak_gwalk_tree_tip(ak_gwalk *w, const git_oid *tree)
+{
+    add_tip(w, tree, NULL);
+}
+
+void ak_gwalk_blob_tip(ak_gwalk *w, const git_oid *blob, const char *name)
+{
+    add_tip(w, blob, name);
+}
+
+/* The tree phase in order, on this thread: each rank's trees, each tip in its place. */
+static void flush_in_order(ak_gwalk *w, size_t from, size_t tip)
+{
+    for (size_t r = from; r < w->n_order; r++) {
+        for (; tip < w->n_tips && w->tips[tip].at <= r; tip++) run_tip(w, &w->tips[tip]);
+        walk_rank(w, (uint32_t)r);
+    }
+    for (; tip < w->n_tips; tip++) run_tip(w, &w->tips[tip]);
+}
+
+/* A spread tree phase: the ranks cut into parts, each walked by whichever thread takes it with
+ * seen-sets of its own, starting empty. Within a part that is the walk in order; across parts a
+ * blob may be met again, and the merge keeps its first meeting in rank order. Entries equal to
+ * the first parent's are skipped as in the walk in order: that parent was walked by some part. */
+typedef struct spread {
+    ak_gwalk *w;
+    ak_gpart *parts;
+    size_t n_parts;
+    ak_gwalk *subs; /* each thread's walker, by thread index */
+} spread;
+
+static void walk_part(void *ctx, size_t task, unsigned index, git_repository *repo)
+{
+    spread *sp = ctx;
+    ak_gwalk *sub = &sp->subs[index], *w = sp->w;
+    ak_gpart *part = &sp->parts[task];
+    if (!sub->pread) {
+        sub->opts = w->opts;
+        sub->sum = w->sum;
+        sub->scan = w->scan;
+        sub->roots = w->roots;
+        sub->bases = w->bases;
+        sub->pread = ak_pread_new(w->scan->packs, (size_t)32 << 20);
+        ak_oidset_reserve(&sub->trees, 1 << 16);
+        ak_oidset_reserve(&sub->blobs, 1 << 16);
+    }
+    sub->repo = repo;
+    sub->part = part;
+    ak_oidset_clear(&sub->trees);
+    ak_oidset_clear(&sub->blobs);
+    ak_oidset_clear(&sub->gitlinks);
+    for (size_t r = part->from; r < part->to && !part->errors; r++) walk_rank(sub, (uint32_t)r);
+}
+
+static void free_sub(ak_gwalk *sub)
+{
+    ak_oidset_free(&sub->trees);
+    ak_oidset_free(&sub->blobs);
+    ak_oidset_free(&sub->gitlinks);
+    ak_buf_free(&sub->path);
+    ak_pread_free(sub->pread);
+    free(sub->ents);
+}
+
+/* The parts' blobs and gitlinks in rank order, each the first time it is met, with the tips in
+ * their places: what the walk in order would have queued, in the same order. */
+static void merge_parts(ak_gwalk *w, const spread *sp, size_t tip)
+{
+    for (size_t i = 0; i < sp->n_parts; i++) {
+        const ak_gpart *p = &sp->parts[i];
+        for (size_t k = 0; k < p->n; k++) {
+            const cand *c = &p->c[k];
+            for (; tip < w->n_tips && w->tips[tip].at <= c->rank; tip++) run_tip(w, &w->tips[tip]);
+            ak_buf_reset(&w->path);
+            ak_buf_puts(&w->path, p->paths.data + c->path);
+            if (c->gitlink)
+                note_gitlink(w, &c->id);
+            else if (ak_oidset_add(&w->blobs, &c->id, c->rank))
+                ak_gscan_blob(w->scan, &c->id, ak_buf_cstr(&w->path), c->rank);
+        }
+    }
+    for (; tip < w->n_tips; tip++) run_tip(w, &w->tips[tip]);
+}
+
+#define PART_RANKS 2048 /* commits per part, at least */
+
+/* 0 when the phase was spread; -1 when a part met a tree it could not read (nothing was queued:
+ * the caller walks in order, which reports it). */
+static int flush_spread(ak_gwalk *w, size_t from)
+{
+    unsigned threads = w->scan->n_workers + 1;
+    size_t n = w->n_order - from, n_parts = n / PART_RANKS;
+    if (n_parts > 8 * (size_t)threads) n_parts = 8 * (size_t)threads;
+    spread sp = {w, ak_calloc(n_parts, sizeof *sp.parts), n_parts,
+                 ak_calloc(threads, sizeof *sp.subs)};
+    for (size_t i = 0; i < n_parts; i++) {
+        sp.parts[i].from = from + n * i / n_parts;
+        sp.parts[i].to = from + n * (i + 1) / n_parts;
+    }
+    ak_gscan_spread(w->scan, n_parts, walk_part, &sp);
+    int failed = 0;
+    for (size_t i = 0; i < n_parts; i++) failed |= sp.parts[i].errors != 0;
+    if (!failed) merge_parts(w, &sp, 0);
+    for (unsigned i = 0; i < threads; i++) free_sub(&sp.subs[i]);
+    for (size_t i = 0; i < n_parts; i++) {
+        free(sp.parts[i].c);
+        ak_buf_free(&sp.parts[i].paths);
+    }
+    free(sp.parts);
+    free(sp.subs);
+    return failed ? -1 : 0;
+}
+
+void ak_gwalk_flush(ak_gwalk *w)
+{
+    size_t from = w->n_treed, tip = 0;
+    w->n_treed = w->n_order;
+    /* Spread only when the walk in order would use first-parent bases throughout (no
+     * exclusions, no unreadable tree so far) and there is enough to share. */
+    int spread = w->parallel && w->scan && w->scan->packs && w->scan->n_workers &&
+                 bases_usable(w) && w->n_order - from >= 2 * PART_RANKS;
+    if (!spread || flush_spread(w, from)) flush_in_order(w, from, tip);
+    w->n_tips = 0;
+    ak_buf_reset(&w->tip_names);
 }
 
 /* ---------- commits ---------- */
@@ -487,33 +686,42 @@ static void enter(ak_gwalk *w, stack *st, const git_oid *id, const git_oid *chil
     st->items[st->len++] = f;
 }
 
-/* The root tree of the first parent, when that parent was walked (it was, unless it is missing,
- * hidden or behind a shallow boundary). */
-static const git_oid *first_parent_tree(const ak_gwalk *w, const frame *f)
+/* The rank of the first parent, when that parent was walked (it was, unless it is missing,
+ * hidden or behind a shallow boundary), else AK_RANK_NONE. */
+static uint32_t first_parent_rank(const ak_gwalk *w, const frame *f)
 {
     git_oid parent;
     uint32_t r;
-    if (f->msg - f->at < GIT_OID_RAWSZ) return NULL;
+    if (f->msg - f->at < GIT_OID_RAWSZ) return AK_RANK_NONE;
     memcpy(parent.id, w->cstack.data + f->at, GIT_OID_RAWSZ);
-    if (!ak_oidset_get(&w->commits, &parent, &r) || r >= w->n_order) return NULL;
-    return &w->roots[r];
+    if (!ak_oidset_get(&w->commits, &parent, &r) || r >= w->n_order) return AK_RANK_NONE;
+    return r;
+}
+
+/* Walks the root tree of the commit of that rank, against its first parent's. */
+static void walk_rank(ak_gwalk *w, uint32_t rank)
+{
+    uint32_t b = w->bases[rank];
+    ak_buf_reset(&w->path);
+    visit_tree(w, &w->roots[rank], b == AK_RANK_NONE ? NULL : &w->roots[b], rank);
 }
 
 static void number(ak_gwalk *w, const frame *f)
 {
     uint32_t rank = (uint32_t)w->n_order;
-    const git_oid *base = first_parent_tree(w, f);
-    git_oid base_id;
-    if (base) base_id = *base; /* roots may move as it grows */
+    uint32_t base = first_parent_rank(w, f);
     AK_GROW(w->order, w->cap_order, w->n_order);
     w->roots = ak_realloc(w->roots, w->cap_order * sizeof *w->roots);
+    w->bases = ak_realloc(w->bases, w->cap_order * sizeof *w->bases);
     w->roots[w->n_order] = f->tree;
+    w->bases[w->n_order] = base;
     w->order[w->n_order++] = f->id;
     ak_oidset_set(&w->commits, &f->id, rank);
     w->sum->commits++;
     if (w->scan) ak_gscan_message(w->scan, w->cstack.data + f->msg, rank);
-    ak_buf_reset(&w->path);
-    visit_tree(w, &f->tree, base ? &base_id : NULL, rank);
+    if (w->defer) return;
+    walk_rank(w, rank);
+    w->n_treed = w->n_order;
 }
 
 void ak_gwalk_commits(ak_gwalk *w, const git_oid *tip)
