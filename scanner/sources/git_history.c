@@ -81,15 +81,11 @@ static void walk_target(ak_gwalk *w, const char *name, const git_oid *id, tag_te
     /* Most refs of a large repository (tags, pull requests) point at commits walked already:
      * nothing to read. */
     if (ak_oidset_get(&w->commits, id, NULL)) return;
-    /* The rest are mostly commits too (a forge's pull-request refs): typed by the pack reader,
-     * which the walk reads them with anyway, rather than by libgit2, which would inflate each
-     * one more time. Anything else goes through libgit2. */
-    ak_pobj o;
-    if (w->pread && !ak_pread_get(w->pread, id, &o)) {
-        int type = o.type;
-        ak_pread_put(w->pread, &o);
-        if (type == GIT_OBJECT_COMMIT) return ak_gwalk_commits(w, id);
-    }
+    /* The rest are mostly commits too (a forge's pull-request refs): typed from their pack entry
+     * headers, not by libgit2, which would inflate each one more time. Anything else goes
+     * through libgit2. */
+    if (w->pread && ak_pread_type(w->pread, id) == GIT_OBJECT_COMMIT)
+        return ak_gwalk_commits(w, id);
     git_oid_tostr(hex, sizeof hex, id);
     if (git_object_lookup(&obj, w->repo, id, GIT_OBJECT_ANY))
         return ak_git_note_error(w->sum, "%s -> %s: missing or corrupt: %s", name, hex,
