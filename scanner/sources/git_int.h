@@ -115,7 +115,8 @@ typedef struct ak_gscan {
     /* ak_gscan_spread's tasks (one spread per scan) */
     void (*spread_fn)(void *ctx, size_t task, unsigned index, git_repository *repo);
     void *spread_ctx;
-    size_t n_spread, spread_done;
+    size_t n_spread;
+    uint8_t *spread_done; /* by task, under spread_lock */
     _Atomic size_t next_spread;
     pthread_mutex_t spread_lock;
     pthread_cond_t spread_cond;
@@ -135,12 +136,15 @@ void ak_gscan_blob(ak_gscan *s, const git_oid *id, const char *path, uint32_t ra
 /* Queues a commit message (copied); its findings belong to the commit of rank `rank`. */
 void ak_gscan_message(ak_gscan *s, const char *msg, uint32_t rank);
 /* Runs fn(ctx, task, index, repo) for every task in [0, n) on the workers as they come free and
- * on the calling thread, and returns when all are done. `index` is the thread's (0 to
- * n_workers, the calling thread's is n_workers) and `repo` its own libgit2 handle. Once per scan;
- * a second call runs its tasks on the calling thread. */
+ * on the calling thread, and returns when every task has been started (other threads may still
+ * be running theirs: see ak_gscan_spread_wait). `index` is the thread's (0 to n_workers, the
+ * calling thread's is n_workers) and `repo` its own libgit2 handle. Once per scan; a second call
+ * runs its tasks on the calling thread. */
 void ak_gscan_spread(ak_gscan *s, size_t n,
                      void (*fn)(void *ctx, size_t task, unsigned index, git_repository *repo),
                      void *ctx);
+/* Waits until task `task` of the spread is done. */
+void ak_gscan_spread_wait(ak_gscan *s, size_t task);
 /* Waits for every queued item and appends the findings to out with their ranks (ranks grows
  * with out: (*ranks)[i] is the rank of out->items[i]). Returns -1 if the engine failed. */
 int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_summary *sum);

@@ -181,7 +181,8 @@ static void run_spread(ak_gscan *s, unsigned index)
     for (size_t t; (t = atomic_fetch_add(&s->next_spread, 1)) < s->n_spread;) {
         s->spread_fn(s->spread_ctx, t, index, s->workers[index].repo);
         pthread_mutex_lock(&s->spread_lock);
-        if (++s->spread_done == s->n_spread) pthread_cond_signal(&s->spread_cond);
+        s->spread_done[t] = 1;
+        pthread_cond_broadcast(&s->spread_cond);
         pthread_mutex_unlock(&s->spread_lock);
     }
 }
@@ -190,13 +191,15 @@ void ak_gscan_spread(ak_gscan *s, size_t n,
                      void (*fn)(void *ctx, size_t task, unsigned index, git_repository *repo),
                      void *ctx)
 {
-    if (s->spread_fn || !s->pool) {
+    int inline_only = s->spread_fn || !s->pool;
+    if (inline_only) {
         for (size_t t = 0; t < n; t++) fn(ctx, t, s->n_workers, s->workers[s->n_workers].repo);
         return;
     }
     s->spread_fn = fn;
     s->spread_ctx = ctx;
     s->n_spread = n;
+    s->spread_done = ak_calloc(n ? n : 1, 1);
     pthread_mutex_init(&s->spread_lock, NULL);
     pthread_cond_init(&s->spread_cond, NULL);
     flush_messages(s);
@@ -208,8 +211,13 @@ void ak_gscan_spread(ak_gscan *s, size_t n,
     run_spread(s, s->n_workers);
     /* What is left are tasks other threads hold: help with the prescan meanwhile. */
     if (s->pre_state) run_prescan(s, s->n_workers);
+}
+
+void ak_gscan_spread_wait(ak_gscan *s, size_t task)
+{
+    if (!s->spread_done || task >= s->n_spread) return; /* run inline */
     pthread_mutex_lock(&s->spread_lock);
-    while (s->spread_done < s->n_spread) pthread_cond_wait(&s->spread_cond, &s->spread_lock);
+    while (!s->spread_done[task]) pthread_cond_wait(&s->spread_cond, &s->spread_lock);
     pthread_mutex_unlock(&s->spread_lock);
 }
 
@@ -433,10 +441,11 @@ int ak_gscan_finish(ak_gscan *s, ak_findings *out, uint32_t **ranks, ak_scan_sum
     free(s->wants);
     free(s->done);
     if (s->pre_state) pthread_mutex_destroy(&s->plan_lock);
-    if (s->spread_fn) {
+    if (s->spread_done) {
         pthread_mutex_destroy(&s->spread_lock);
         pthread_cond_destroy(&s->spread_cond);
     }
+    free(s->spread_done);
     free(s->pre_state);
     free(s->pre_size);
     ak_buf_free(&s->paths);

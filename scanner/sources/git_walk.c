@@ -497,53 +497,62 @@ static void free_sub(ak_gwalk *sub)
     free(sub->ents);
 }
 
-/* The parts' blobs and gitlinks in rank order, each the first time it is met, with the tips in
+/* Part i's blobs and gitlinks, each the first time it is met in rank order, with the tips in
  * their places: what the walk in order would have queued, in the same order. */
-static void merge_parts(ak_gwalk *w, const spread *sp, size_t tip)
+static void merge_part(ak_gwalk *w, const ak_gpart *p, size_t *tip)
 {
-    for (size_t i = 0; i < sp->n_parts; i++) {
-        const ak_gpart *p = &sp->parts[i];
-        for (size_t k = 0; k < p->n; k++) {
-            const cand *c = &p->c[k];
-            for (; tip < w->n_tips && w->tips[tip].at <= c->rank; tip++) run_tip(w, &w->tips[tip]);
-            ak_buf_reset(&w->path);
-            ak_buf_puts(&w->path, p->paths.data + c->path);
-            if (c->gitlink)
-                note_gitlink(w, &c->id);
-            else if (ak_oidset_add(&w->blobs, &c->id, c->rank))
-                ak_gscan_blob(w->scan, &c->id, ak_buf_cstr(&w->path), c->rank);
-        }
+    for (size_t k = 0; k < p->n; k++) {
+        const cand *c = &p->c[k];
+        for (; *tip < w->n_tips && w->tips[*tip].at <= c->rank; (*tip)++)
+            run_tip(w, &w->tips[*tip]);
+        ak_buf_reset(&w->path);
+        ak_buf_puts(&w->path, p->paths.data + c->path);
+        if (c->gitlink)
+            note_gitlink(w, &c->id);
+        else if (ak_oidset_add(&w->blobs, &c->id, c->rank))
+            ak_gscan_blob(w->scan, &c->id, ak_buf_cstr(&w->path), c->rank);
     }
-    for (; tip < w->n_tips; tip++) run_tip(w, &w->tips[tip]);
 }
 
 #define PART_RANKS 2048 /* commits per part, at least */
 
-/* 0 when the phase was spread; -1 when a part met a tree it could not read (nothing was queued:
- * the caller walks in order, which reports it). */
-static int flush_spread(ak_gwalk *w, size_t from)
+/* The tree phase of ranks [from, n_order) spread over the threads, merged part by part as the
+ * parts are done. A part that met a tree it could not read stops the merge there: from its first
+ * rank on, the walk is made in order (which reports the tree). Up to there, the blobs merged are
+ * exactly those the walk in order would have queued, and that walk, resumed, only needs them. */
+static void flush_spread(ak_gwalk *w, size_t from)
 {
     unsigned threads = w->scan->n_workers + 1;
-    size_t n = w->n_order - from, n_parts = n / PART_RANKS;
+    size_t n = w->n_order - from, n_parts = n / PART_RANKS, tip = 0, i;
     if (n_parts > 8 * (size_t)threads) n_parts = 8 * (size_t)threads;
     spread sp = {w, ak_calloc(n_parts, sizeof *sp.parts), n_parts,
                  ak_calloc(threads, sizeof *sp.subs)};
-    for (size_t i = 0; i < n_parts; i++) {
+    for (i = 0; i < n_parts; i++) {
         sp.parts[i].from = from + n * i / n_parts;
         sp.parts[i].to = from + n * (i + 1) / n_parts;
     }
+    ak_info("history: the trees of %zu commits walked in %zu parts on %u threads", n, n_parts,
+            threads);
     ak_gscan_spread(w->scan, n_parts, walk_part, &sp);
-    int failed = 0;
-    for (size_t i = 0; i < n_parts; i++) failed |= sp.parts[i].errors != 0;
-    if (!failed) merge_parts(w, &sp, 0);
-    for (unsigned i = 0; i < threads; i++) free_sub(&sp.subs[i]);
-    for (size_t i = 0; i < n_parts; i++) {
+    for (i = 0; i < n_parts; i++) {
+        ak_gscan_spread_wait(w->scan, i);
+        if (sp.parts[i].errors) break;
+        merge_part(w, &sp.parts[i], &tip);
+    }
+    if (i < n_parts) {
+        ak_info("history: part %zu met a tree it could not read; walking in order from there", i);
+        for (size_t k = i + 1; k < n_parts; k++) ak_gscan_spread_wait(w->scan, k);
+        flush_in_order(w, sp.parts[i].from, tip);
+    } else {
+        for (; tip < w->n_tips; tip++) run_tip(w, &w->tips[tip]);
+    }
+    for (i = 0; i < threads; i++) free_sub(&sp.subs[i]);
+    for (i = 0; i < n_parts; i++) {
         free(sp.parts[i].c);
         ak_buf_free(&sp.parts[i].paths);
     }
     free(sp.parts);
     free(sp.subs);
-    return failed ? -1 : 0;
 }
 
 void ak_gwalk_flush(ak_gwalk *w)
@@ -554,7 +563,10 @@ void ak_gwalk_flush(ak_gwalk *w)
      * exclusions, no unreadable tree so far) and there is enough to share. */
     int spread = w->parallel && w->scan && w->scan->packs && w->scan->n_workers &&
                  bases_usable(w) && w->n_order - from >= 2 * PART_RANKS;
-    if (!spread || flush_spread(w, from)) flush_in_order(w, from, tip);
+    if (spread)
+        flush_spread(w, from);
+    else
+        flush_in_order(w, from, tip);
     w->n_tips = 0;
     ak_buf_reset(&w->tip_names);
 }
