@@ -524,7 +524,7 @@ static void flush_spread(ak_gwalk *w, size_t from)
 {
     unsigned threads = w->scan->n_workers + 1;
     size_t n = w->n_order - from, n_parts = n / PART_RANKS, tip = 0, i;
-    if (n_parts > 8 * (size_t)threads) n_parts = 8 * (size_t)threads;
+    if (n_parts > 2 * (size_t)threads) n_parts = 2 * (size_t)threads;
     spread sp = {w, ak_calloc(n_parts, sizeof *sp.parts), n_parts,
                  ak_calloc(threads, sizeof *sp.subs)};
     for (i = 0; i < n_parts; i++) {
