@@ -88,4 +88,23 @@ typedef struct ak_chunk {
 int ak_engine_scan(const ak_engine *engine, ak_scratch *scratch, const ak_chunk *chunk,
                    ak_findings *out, ak_buf *err);
 
+/*
+ * What a history scan needs to skip most of a blob that is a small edit of another. Every
+ * finding starts at a hit of the fast pass (a literal: an anchor or a keyword), so a buffer
+ * scanned as plain text without a single hit holds no finding, and neither does any run of bytes
+ * copied from it.
+ *
+ * ak_scratch_take_clean: whether every chunk scanned with this scratch since the last call was
+ * scanned as plain text (not decoded as UTF-16) and had no fast-pass hit; resets the record.
+ * ak_engine_literal_in: 1 if data[0 .. len) holds a literal of the plain-text fast pass, 0 if
+ * not, -1 if the fast pass failed. ak_engine_max_literal: the longest of those literals in bytes.
+ * ak_engine_plain_only: whether a chunk with this content gets the plain-text fast pass alone
+ * (not the UTF-16 one, not decoded as UTF-16).
+ */
+int ak_scratch_take_clean(ak_scratch *scratch);
+int ak_engine_plain_only(const uint8_t *data, size_t len);
+int ak_engine_literal_in(const ak_engine *engine, ak_scratch *scratch, const uint8_t *data,
+                         size_t len);
+size_t ak_engine_max_literal(const ak_engine *engine);
+
 #endif

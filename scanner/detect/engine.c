@@ -14,6 +14,7 @@
 #include "detect/selftest.h"
 #include "util/mem.h"
 
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -167,6 +168,9 @@ static int compile_db(ak_engine *e, int use_cache, int *cached, ak_buf *err)
     collect_patterns(e->rules, &pl);
     e->n_pats = pl.lits.len;
     e->pats = pl.pats;
+    for (size_t i = 0; i < pl.lits.len; i++)
+        if (pl.pats[i].variant != AK_PAT_UTF16 && pl.lens[i] > e->max_literal)
+            e->max_literal = pl.lens[i];
     int rc = compile_subset(&pl, 0, use_cache, cached, &e->db, err);
     if (!rc) rc = compile_subset(&pl, 1, use_cache, cached, &e->db16, err);
     ak_strlist_free(&pl.lits);
@@ -948,7 +952,9 @@ int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chun
     reset_chunk_state(s);
     int root = new_region(s, -1, "plain");
     ak_region *r = &s->regions[root];
-    if (ak_maybe_utf16(chunk->data, chunk->len) && ak_looks_utf16le(chunk->data, chunk->len)) {
+    int decoded =
+        ak_maybe_utf16(chunk->data, chunk->len) && ak_looks_utf16le(chunk->data, chunk->len);
+    if (decoded) {
         ak_utf16le_decode(chunk->data, chunk->len, 0, &r->owned, &r->map);
         r->map.len = 0; /* the decoded text is the root: lines and columns are counted in it */
         r->data = (const uint8_t *)ak_buf_cstr(&r->owned);
@@ -958,9 +964,52 @@ int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chun
         r->data = chunk->data;
         r->len = chunk->len;
     }
-    if (scan_region(e, s, root, err)) return -1;
+    if (scan_region(e, s, root, err)) {
+        s->dirty = 1;
+        return -1;
+    }
+    /* the root region is the only one at depth 0: its hits are those of the whole chunk */
+    if (decoded || s->hits[0].len) s->dirty = 1;
     finish_components(e, s, chunk);
     return 0;
+}
+
+int ak_scratch_take_clean(ak_scratch *s)
+{
+    int clean = !s->dirty;
+    s->dirty = 0;
+    return clean;
+}
+
+static int on_first(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ctx)
+{
+    (void)id;
+    (void)from;
+    (void)to;
+    (void)flags;
+    *(int *)ctx = 1;
+    return 1; /* stop */
+}
+
+int ak_engine_literal_in(const ak_engine *e, ak_scratch *s, const uint8_t *data, size_t len)
+{
+    int found = 0;
+    if (!e->db || !len) return 0;
+    if (len > UINT_MAX) return 1; /* not asked for such windows; say "maybe" */
+    hs_error_t rc = hs_scan(e->db, (const char *)data, (unsigned)len, 0, s->hs, on_first, &found);
+    if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) return -1;
+    return found;
+}
+
+int ak_engine_plain_only(const uint8_t *data, size_t len)
+{
+    return !ak_maybe_utf16(data, len);
+}
+
+size_t ak_engine_max_literal(const ak_engine *e)
+{
+    return e->max_literal;
 }
 
 int ak_engine_scan(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_findings *out,

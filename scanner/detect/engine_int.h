@@ -40,7 +40,8 @@ struct ak_engine {
     /* parts[c * n_rules + r]: what rule r is to composite rule c (AK_PART_*), resolved once so
      * pairing does not look rule ids up by name for every candidate */
     uint8_t *parts;
-    unsigned window; /* pairing window in lines */
+    unsigned window;    /* pairing window in lines */
+    size_t max_literal; /* the longest literal of db, in bytes */
 };
 
 /* A region is the root buffer of a chunk or a decoded piece of a parent region. */
@@ -106,6 +107,7 @@ struct ak_scratch {
     size_t n_comps, cap_comps;
     ak_buf tmp;
     int limit_rule; /* first rule whose match hit a PCRE2 limit in this chunk, or -1 */
+    int dirty;      /* a chunk since ak_scratch_take_clean had a hit or was decoded as UTF-16 */
 };
 
 /* Runs the fast pass, confirmation, decoders and near rules over a chunk, leaving the surviving

@@ -470,11 +470,33 @@ static int delta_copy(const uint8_t **dp, const uint8_t *de, uint8_t op, uint64_
     return 0;
 }
 
-/* Runs delta instructions [d, de) over base into out[olen]; every byte of out must be written. */
+/* The places of a delta's result not inside one copied run of its base (ak_pdelta's ranges). */
+typedef struct seams {
+    size_t *at;
+    size_t n, cap; /* n: size_t values, two per range */
+} seams;
+
+static void seam(seams *sm, size_t from, size_t to)
+{
+    if (sm->n && sm->at[sm->n - 1] >= from) { /* touches the last range: extend it */
+        if (to > sm->at[sm->n - 1]) sm->at[sm->n - 1] = to;
+        return;
+    }
+    if (sm->n + 2 > sm->cap) {
+        sm->cap = sm->cap ? 2 * sm->cap : 64;
+        sm->at = ak_realloc(sm->at, sm->cap * sizeof *sm->at);
+    }
+    sm->at[sm->n++] = from;
+    sm->at[sm->n++] = to;
+}
+
+/* Runs delta instructions [d, de) over base into out[olen]; every byte of out must be written.
+ * With sm, records where the result is not one copied run of the base. */
 static int delta_apply(const uint8_t *base, size_t blen, const uint8_t *d, const uint8_t *de,
-                       uint8_t *out, size_t olen)
+                       uint8_t *out, size_t olen, seams *sm)
 {
     size_t o = 0;
+    uint64_t run_end = UINT64_MAX; /* where the last copy ended in the base; none after an insert */
     while (d < de) {
         uint8_t op = *d++;
         if (op & 0x80) {
@@ -482,10 +504,14 @@ static int delta_apply(const uint8_t *base, size_t blen, const uint8_t *d, const
             if (delta_copy(&d, de, op, &off, &n) || off > blen || n > blen - off || n > olen - o)
                 return -1;
             memcpy(out + o, base + off, n);
+            if (sm && o && off != run_end) seam(sm, o, o);
+            run_end = off + n;
             o += n;
         } else if (op) {
             if (op > (size_t)(de - d) || op > olen - o) return -1;
             memcpy(out + o, d, op);
+            if (sm) seam(sm, o, o + op);
+            run_end = UINT64_MAX;
             d += op;
             o += op;
         } else {
@@ -497,7 +523,7 @@ static int delta_apply(const uint8_t *base, size_t blen, const uint8_t *d, const
 
 /* A delta entry applied to base, in a new buffer of *len bytes, or NULL. */
 static uint8_t *make_delta(inflater *f, recycler *rc, const pack *p, const hdr *h,
-                           const uint8_t *base, size_t blen, size_t *len)
+                           const uint8_t *base, size_t blen, size_t *len, seams *sm)
 {
     if (f->cap < h->size + 1) {
         f->cap = h->size + 1 > 2 * f->cap ? h->size + 1 : 2 * f->cap;
@@ -510,7 +536,8 @@ static uint8_t *make_delta(inflater *f, recycler *rc, const pack *p, const hdr *
     if (delta_size(&d, de, &src) || delta_size(&d, de, &dst) || src != blen || dst > MAX_OBJECT)
         return NULL;
     uint8_t *out = buf_get(rc, dst);
-    if (delta_apply(base, blen, d, de, out, dst)) {
+    if (sm) sm->n = 0;
+    if (delta_apply(base, blen, d, de, out, dst, sm)) {
         buf_put(rc, out, dst);
         return NULL;
     }
@@ -720,8 +747,9 @@ static centry *resolve(ak_pread *r, size_t pi, uint64_t off)
             data = make_whole(&r->f, &r->rc, p, &h);
             len = h.size;
         } else {
-            data = base && !whole ? make_delta(&r->f, &r->rc, p, &h, base->data, base->len, &len)
-                                  : NULL;
+            data = base && !whole
+                       ? make_delta(&r->f, &r->rc, p, &h, base->data, base->len, &len, NULL)
+                       : NULL;
         }
         unpin(base);
         if (!data) return NULL;
@@ -1044,10 +1072,12 @@ typedef struct frame {
     uint32_t ord, next; /* next: index into kids of the next child to build */
     uint8_t *buf;       /* NULL when dropped under memory pressure */
     size_t len;
+    int clean; /* emitted, and called clean by the caller */
 } frame;
 
 struct ak_pwork {
     inflater f;
+    seams sm; /* of the last blob built from a base */
     frame *st;
     size_t n, cap, held, budget;
     uint32_t *chain; /* rebuild's chain of ordinals */
@@ -1066,6 +1096,7 @@ void ak_pwork_free(ak_pwork *w)
 {
     if (!w) return;
     inflater_free(&w->f);
+    free(w->sm.at);
     free(w->st);
     free(w->chain);
     free(w);
@@ -1086,7 +1117,7 @@ static uint8_t *build(ak_pwork *w, const pack *p, uint32_t ord, const frame *bas
         return h.type == GIT_OBJECT_BLOB ? make_whole(&w->f, NULL, p, &h) : NULL;
     }
     if (h.type != T_OFS && h.type != T_REF) return NULL;
-    return make_delta(&w->f, NULL, p, &h, base->buf, base->len, len);
+    return make_delta(&w->f, NULL, p, &h, base->buf, base->len, len, base->clean ? &w->sm : NULL);
 }
 
 /* The frame below k that holds ord with its buffer, or NULL. */
@@ -1115,7 +1146,7 @@ static int rebuild(ak_pwork *w, const pack *p, size_t k)
         uint8_t *b = build(w, p, w->chain[i], cur.buf ? &cur : NULL, &len);
         if (cur.buf && (!from || cur.buf != from->buf)) free(cur.buf);
         if (!b) return -1;
-        cur = (frame){w->chain[i], 0, b, len};
+        cur = (frame){w->chain[i], 0, b, len, 0};
     }
     w->st[k].buf = cur.buf;
     w->st[k].len = cur.len;
@@ -1134,10 +1165,10 @@ static void shed(ak_pwork *w)
     }
 }
 
-static void push(ak_pwork *w, const pack *p, uint32_t ord, uint8_t *buf, size_t len)
+static void push(ak_pwork *w, const pack *p, uint32_t ord, uint8_t *buf, size_t len, int clean)
 {
     AK_GROW(w->st, w->cap, w->n);
-    w->st[w->n++] = (frame){ord, p->kid_at[ord], buf, len};
+    w->st[w->n++] = (frame){ord, p->kid_at[ord], buf, len, clean};
     w->held += len;
     shed(w);
 }
@@ -1158,14 +1189,17 @@ static void step(ak_pwork *w, const pack *p, ak_pack_emit_fn emit, void *ctx, un
     int last = f->next == p->kid_at[f->ord + 1];
     if (!f->buf && rebuild(w, p, w->n - 1)) return;
     size_t len;
+    int base_clean = f->clean, clean = 0;
     uint8_t *b = build(w, p, kid, f, &len);
     if (last) pop(w);
     if (!b) return;
-    if (p->want[kid] != AK_PACK_NONE) emit(ctx, worker, p->want[kid], b, len);
+    ak_pdelta d = {w->sm.at, w->sm.n / 2};
+    if (p->want[kid] != AK_PACK_NONE)
+        clean = emit(ctx, worker, p->want[kid], b, len, base_clean ? &d : NULL);
     if (p->kid_at[kid] == p->kid_at[kid + 1])
         free(b);
     else
-        push(w, p, kid, b, len);
+        push(w, p, kid, b, len, clean);
 }
 
 void ak_packs_run(const ak_packs *ps, size_t task_index, ak_pwork *w, ak_pack_emit_fn emit,
@@ -1176,9 +1210,10 @@ void ak_packs_run(const ak_packs *ps, size_t task_index, ak_pwork *w, ak_pack_em
     size_t len;
     uint8_t *b = build(w, p, t->root, NULL, &len);
     if (!b) return;
-    if (p->want[t->root] != AK_PACK_NONE) emit(ctx, worker, p->want[t->root], b, len);
+    int clean =
+        p->want[t->root] != AK_PACK_NONE && emit(ctx, worker, p->want[t->root], b, len, NULL);
     w->n = w->held = 0;
-    push(w, p, t->root, b, len);
+    push(w, p, t->root, b, len, clean);
     while (w->n) {
         const frame *f = &w->st[w->n - 1];
         if (f->next == p->kid_at[f->ord + 1])

@@ -78,9 +78,21 @@ int ak_packs_number(const ak_packs *ps, const git_oid *id, uint32_t *num);
  * number of tasks. */
 size_t ak_packs_plan(ak_packs *ps);
 
-/* Called once for each wanted blob that was produced, on the thread that produced it. */
-typedef void (*ak_pack_emit_fn)(void *ctx, unsigned worker, uint32_t want, const uint8_t *data,
-                                size_t len);
+/* How a blob produced by the batch was built from its delta base, when the caller said that base
+ * was clean (see ak_pack_emit_fn): the places in the blob that are not inside one run of bytes
+ * copied from the base, as ranges [at[2i], at[2i + 1]) in increasing order: the inserted bytes,
+ * and an empty range where two copied runs meet that are not one run of the base. Any string of
+ * the blob that covers no such place lies inside a copied run: it is a string of the base. */
+typedef struct ak_pdelta {
+    const size_t *at;
+    size_t n; /* ranges */
+} ak_pdelta;
+
+/* Called once for each wanted blob that was produced, on the thread that produced it. `d` is
+ * NULL unless the blob was built from a base emitted as clean. Returns 1 to call the blob clean
+ * (the blobs built on it then get their ak_pdelta), else 0. */
+typedef int (*ak_pack_emit_fn)(void *ctx, unsigned worker, uint32_t want, const uint8_t *data,
+                               size_t len, const ak_pdelta *d);
 
 /* A batch thread's state; it holds at most about `budget` bytes of bases (past it, bases are
  * dropped and rebuilt when needed again: slower, never wrong). */

@@ -76,15 +76,53 @@ static void scan_bytes(ak_gscan *s, ak_gworker *w, numbered *into, const ak_chun
     ak_buf_free(&err);
 }
 
-/* The one place where a blob's content is handed to the scanner, whichever way it was read.
- * Returns 1 for a Git LFS pointer, which is not scanned. */
-static int scan_content(ak_gscan *s, ak_gworker *w, numbered *into, const char *hex,
-                        const char *path, uint32_t num, const uint8_t *data, size_t len)
+/* Windows closer than this are scanned as one: a call of the fast pass costs about as much as
+ * scanning this many bytes. */
+#define SEAM_GAP 1024
+
+/* Whether a blob built from a clean base (see ak_pdelta) may hold a literal of the fast pass:
+ * only around the places its delta did not copy from that base, each widened by the longest
+ * literal less one byte on both sides (a literal there could straddle the place). */
+static int seams_hold_literal(ak_gscan *s, ak_gworker *w, const uint8_t *data, size_t len,
+                              const ak_pdelta *d)
 {
+    size_t wide = ak_engine_max_literal(s->engine), from = 0, to = 0;
+    wide = wide ? wide - 1 : 0;
+    for (size_t i = 0; i < d->n; i++) {
+        size_t a = d->at[2 * i], b = d->at[2 * i + 1];
+        size_t wa = a > wide ? a - wide : 0, wb = len - b > wide ? b + wide : len;
+        if (to && wa <= to + SEAM_GAP) { /* near the window being grown */
+            to = wb > to ? wb : to;
+            continue;
+        }
+        if (to > from && ak_engine_literal_in(s->engine, w->scratch, data + from, to - from))
+            return 1;
+        from = wa;
+        to = wb;
+    }
+    return to > from && ak_engine_literal_in(s->engine, w->scratch, data + from, to - from);
+}
+
+/* The one place where a blob's content is handed to the scanner, whichever way it was read.
+ * Returns 1 for a Git LFS pointer, which is not scanned. *clean: the blob holds no literal of the
+ * fast pass (hence no finding). A blob built from a clean base (d) is scanned whole only when
+ * the places where it differs from that base hold a literal: most versions of a file differ from
+ * the last by a few lines, and none of a clean base's text can hold a finding. */
+static int scan_content(ak_gscan *s, ak_gworker *w, numbered *into, const char *hex,
+                        const char *path, uint32_t num, const uint8_t *data, size_t len,
+                        const ak_pdelta *d, int *clean)
+{
+    *clean = 0;
     if (ak_git_is_lfs_pointer(data, len)) return 1;
-    ak_chunk c = {data, len, path, hex, 1, path};
-    scan_bytes(s, w, into, &c, num);
     ak_progress_add(1, len);
+    if (d && ak_engine_plain_only(data, len) && !seams_hold_literal(s, w, data, len, d)) {
+        *clean = 1;
+        return 0;
+    }
+    ak_chunk c = {data, len, path, hex, 1, path};
+    ak_scratch_take_clean(w->scratch);
+    scan_bytes(s, w, into, &c, num);
+    *clean = ak_scratch_take_clean(w->scratch);
     return 0;
 }
 
@@ -112,7 +150,9 @@ static void scan_blob(ak_gscan *s, ak_gworker *w, const gjob *j)
         return;
     }
     size_t len = git_odb_object_size(obj);
-    int lfs = scan_content(s, w, &w->found, hex, j->path, j->rank, git_odb_object_data(obj), len);
+    int clean;
+    int lfs = scan_content(s, w, &w->found, hex, j->path, j->rank, git_odb_object_data(obj), len,
+                           NULL, &clean);
     count_blob(&w->sum, hex, j->path, lfs, len);
     git_odb_object_free(obj);
 }
@@ -120,23 +160,27 @@ static void scan_blob(ak_gscan *s, ak_gworker *w, const gjob *j)
 /* The pack reader's callback: one wanted blob, rebuilt on this worker. In the prescan, `want`
  * is the blob's number in the packs and its path is not known yet: findings are numbered by
  * blob and given their paths when the walk is over. */
-static void emit_blob(void *ctx, unsigned index, uint32_t want, const uint8_t *data, size_t len)
+static int emit_blob(void *ctx, unsigned index, uint32_t want, const uint8_t *data, size_t len,
+                     const ak_pdelta *d)
 {
     ak_gscan *s = ctx;
     ak_gworker *w = &s->workers[index];
+    int clean;
     if (s->pre_state) {
         s->pre_size[want] = (uint32_t)len;
-        s->pre_state[want] =
-            scan_content(s, w, &w->pre, NULL, "", want, data, len) ? PRE_LFS : PRE_SCANNED;
-        return;
+        s->pre_state[want] = scan_content(s, w, &w->pre, NULL, "", want, data, len, d, &clean)
+                                 ? PRE_LFS
+                                 : PRE_SCANNED;
+        return clean;
     }
     const ak_gwant *g = &s->wants[want];
     char hex[GIT_OID_HEXSZ + 1];
     git_oid_tostr(hex, sizeof hex, &g->id);
     const char *path = s->paths.data + g->path;
-    count_blob(&w->sum, hex, path, scan_content(s, w, &w->found, hex, path, g->rank, data, len),
-               len);
+    count_blob(&w->sum, hex, path,
+               scan_content(s, w, &w->found, hex, path, g->rank, data, len, d, &clean), len);
     s->done[want] = 1;
+    return clean;
 }
 
 static void run_task(ak_gscan *s, ak_gworker *w, unsigned index, size_t task)

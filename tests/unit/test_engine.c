@@ -702,6 +702,41 @@ static void test_presigned_url_id(void **state)
     ak_findings_free(&f);
 }
 
+/* What the history scan relies on to skip most of a blob: a clean chunk (plain text, no hit of
+ * the fast pass) has no finding, and ak_engine_literal_in sees the literals that make a hit. */
+static void test_clean_chunks(void **state)
+{
+    (void)state;
+    char id[25], sec[31], text[256];
+    tu_random_key_id(id);
+    tu_random_secret(sec);
+    ak_scratch_take_clean(scratch);
+    ak_findings f = scan_str("int main(void) { return 0; }\n");
+    assert_int_equal(f.len, 0);
+    assert_int_equal(ak_scratch_take_clean(scratch), 1);
+    ak_findings_free(&f);
+    snprintf(text, sizeof text, "AccessKeyId=%s\nAccessKeySecret=%s\n", id, sec);
+    f = scan_str(text);
+    assert_true(f.len > 0);
+    assert_int_equal(ak_scratch_take_clean(scratch), 0);
+    ak_findings_free(&f);
+    f = scan_str("the accesskeysecret goes in the vault\n"); /* a keyword, no finding */
+    assert_int_equal(f.len, 0);
+    assert_int_equal(ak_scratch_take_clean(scratch), 0);
+    ak_findings_free(&f);
+    static const char u16[] = "h\0e\0l\0l\0o\0 \0w\0o\0r\0l\0d\0\n\0";
+    f = scan_text(u16, sizeof u16 - 1); /* decoded as UTF-16: never called clean */
+    assert_int_equal(ak_scratch_take_clean(scratch), 0);
+    assert_int_equal(ak_engine_plain_only((const uint8_t *)u16, sizeof u16 - 1), 0);
+    ak_findings_free(&f);
+    assert_int_equal(ak_scratch_take_clean(scratch), 1); /* taking it reset it */
+    assert_int_equal(ak_engine_literal_in(engine, scratch, (const uint8_t *)id, 24), 1);
+    assert_int_equal(ak_engine_literal_in(engine, scratch, (const uint8_t *)"plain words", 11), 0);
+    assert_int_equal(ak_engine_literal_in(engine, scratch, (const uint8_t *)"x_ACCESS_SECRET=", 16),
+                     1);
+    assert_true(ak_engine_max_literal(engine) >= strlen("secretaccesskey_aliyun"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -732,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_expired_sts_sample),
         cmocka_unit_test(test_expired_sts_repeated),
         cmocka_unit_test(test_presigned_url_id),
+        cmocka_unit_test(test_clean_chunks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,11 +101,15 @@ typedef struct run_ctx {
     const git_oid *want_ids; /* by wanted number */
     atomic_int *emitted;     /* by wanted number */
     atomic_int bad_hash;
+    atomic_int deltas; /* blobs emitted with their seams */
     atomic_size_t next_task;
     size_t n_tasks, budget;
 } run_ctx;
 
-static void emit(void *ctx, unsigned worker, uint32_t want, const uint8_t *data, size_t len)
+/* Calls every blob clean, so deltas come with their seams, which must be ranges in order within
+ * the blob. */
+static int emit(void *ctx, unsigned worker, uint32_t want, const uint8_t *data, size_t len,
+                const ak_pdelta *d)
 {
     run_ctx *c = ctx;
     (void)worker;
@@ -113,6 +117,12 @@ static void emit(void *ctx, unsigned worker, uint32_t want, const uint8_t *data,
     if (git_odb_hash(&h, data, len, GIT_OBJECT_BLOB) || git_oid_cmp(&h, &c->want_ids[want]))
         atomic_fetch_add(&c->bad_hash, 1);
     atomic_fetch_add(&c->emitted[want], 1);
+    for (size_t i = 0; d && i < d->n; i++)
+        if (d->at[2 * i] > d->at[2 * i + 1] || d->at[2 * i + 1] > len ||
+            (i && d->at[2 * i] <= d->at[2 * i - 1]))
+            atomic_fetch_add(&c->bad_hash, 1);
+    if (d) atomic_fetch_add(&c->deltas, 1);
+    return 1;
 }
 
 static void *run_thread(void *arg)
@@ -146,6 +156,7 @@ static size_t run_all(const char *repo, const objs *o, size_t budget, git_oid **
     for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, run_thread, &c);
     for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
     assert_int_equal(atomic_load(&c.bad_hash), 0);
+    assert_true(atomic_load(&c.deltas) > 0); /* the repositories here have blob deltas */
     size_t produced = 0;
     for (uint32_t i = 0; i < n; i++) {
         assert_true(atomic_load(&c.emitted[i]) <= 1); /* never twice */
