@@ -572,6 +572,8 @@ struct ak_pread {
     const ak_packs *ps;
     inflater f;
     recycler rc;
+    uint8_t *once; /* ak_pread_once's buffer */
+    size_t once_cap;
     centry *spare; /* dropped entries, for reuse */
     memo memo[(size_t)1 << MEMO_BITS];
     centry *buckets[BUCKETS];
@@ -682,6 +684,7 @@ void ak_pread_free(ak_pread *r)
         r->spare = next;
     }
     recycler_free(&r->rc);
+    free(r->once);
     inflater_free(&r->f);
     free(r->chain);
     free(r);
@@ -800,6 +803,25 @@ int ak_pread_type(ak_pread *r, const git_oid *id)
             return h.type == T_REF ? -1 : h.type;
     }
     return -1;
+}
+
+int ak_pread_once(ak_pread *r, const git_oid *id, ak_pobj *out)
+{
+    size_t pi;
+    uint64_t off;
+    hdr h;
+    if (!locate(r, id, &pi, &off)) return 1;
+    const pack *p = &r->ps->packs[pi];
+    if (parse_hdr(p, off, &h)) return -1;
+    if (h.type == T_OFS || h.type == T_REF) return ak_pread_get(r, id, out);
+    if (r->once_cap < h.size + 1) {
+        free(r->once);
+        r->once_cap = h.size + 1;
+        r->once = ak_malloc(r->once_cap);
+    }
+    if (inflate_to(&r->f, p, &h, r->once)) return -1;
+    *out = (ak_pobj){h.type, r->once, h.size, NULL};
+    return 0;
 }
 
 int ak_pread_get(ak_pread *r, const git_oid *id, ak_pobj *out)

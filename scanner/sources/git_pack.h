@@ -58,6 +58,9 @@ void ak_pread_free(ak_pread *r);
  * holds it but it cannot be produced here (damaged, or a form this reader does not handle). */
 int ak_pread_get(ak_pread *r, const git_oid *id, ak_pobj *out);
 void ak_pread_put(ak_pread *r, ak_pobj *obj);
+/* As ak_pread_get, for an object read once (a commit): a whole entry is inflated into a buffer
+ * of the reader's, valid until its next call, and not cached; a delta goes through the cache. */
+int ak_pread_once(ak_pread *r, const git_oid *id, ak_pobj *out);
 /* The type of the object id (GIT_OBJECT_COMMIT ...) from its entry headers alone, nothing
  * inflated; -1 if no pack holds it or its headers are damaged. */
 int ak_pread_type(ak_pread *r, const git_oid *id);

@@ -632,7 +632,10 @@ static int parse_commit(const uint8_t *data, size_t len, frame *f, ak_buf *bytes
     for (f->nparents = 0; !oid_line(&p, end, "parent ", &parent); f->nparents++)
         ak_buf_append(bytes, parent.id, GIT_OID_RAWSZ);
     if (sig_line(&p, end, "author ") || sig_line(&p, end, "committer ")) return -1;
-    const char *blank = memmem(p - 1, (size_t)(end - p + 1), "\n\n", 2);
+    const char *blank = p - 1; /* the first empty line ends the headers */
+    while (blank && blank + 1 < end && blank[1] != '\n')
+        blank = memchr(blank + 1, '\n', (size_t)(end - blank - 1));
+    if (blank && blank + 1 >= end) blank = NULL;
     const char *msg = blank ? blank + 2 : end;
     const char *nul = memchr(msg, 0, (size_t)(end - msg));
     if (nul) end = nul;
@@ -649,7 +652,7 @@ static int read_commit(ak_gwalk *w, const git_oid *id, frame *f)
 {
     ak_pobj o;
     f->at = w->cstack.len;
-    if (w->pread && !ak_pread_get(w->pread, id, &o)) {
+    if (w->pread && !ak_pread_once(w->pread, id, &o)) {
         int ok = o.type == GIT_OBJECT_COMMIT && !parse_commit(o.data, o.len, f, &w->cstack);
         ak_pread_put(w->pread, &o);
         if (ok) return 0;
