@@ -39,23 +39,29 @@ void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_g
     ak_oidset_reserve(&w->blobs, n);
 }
 
-void ak_gwalk_free(ak_gwalk *w)
+/* What a walker of a part of the tree phase owns too (the rest it borrows from the whole walk). */
+static void free_tree_state(ak_gwalk *w)
 {
-    ak_oidset_free(&w->shallow);
-    ak_oidset_free(&w->commits);
     ak_oidset_free(&w->trees);
     ak_oidset_free(&w->blobs);
     ak_oidset_free(&w->gitlinks);
+    ak_buf_free(&w->path);
+    ak_pread_free(w->pread);
+    free(w->ents);
+}
+
+void ak_gwalk_free(ak_gwalk *w)
+{
+    free_tree_state(w);
+    ak_oidset_free(&w->shallow);
+    ak_oidset_free(&w->commits);
     free(w->order);
     free(w->roots);
     free(w->bases);
     free(w->tips);
     ak_buf_free(&w->tip_names);
     free(w->boundary);
-    ak_buf_free(&w->path);
     ak_buf_free(&w->cstack);
-    ak_pread_free(w->pread);
-    free(w->ents);
 }
 
 static int excluding(const ak_gwalk *w)
@@ -487,16 +493,6 @@ static void walk_part(void *ctx, size_t task, unsigned index, git_repository *re
     for (size_t r = part->from; r < part->to && !part->errors; r++) walk_rank(sub, (uint32_t)r);
 }
 
-static void free_sub(ak_gwalk *sub)
-{
-    ak_oidset_free(&sub->trees);
-    ak_oidset_free(&sub->blobs);
-    ak_oidset_free(&sub->gitlinks);
-    ak_buf_free(&sub->path);
-    ak_pread_free(sub->pread);
-    free(sub->ents);
-}
-
 /* Part i's blobs and gitlinks, each the first time it is met in rank order, with the tips in
  * their places: what the walk in order would have queued, in the same order. */
 static void merge_part(ak_gwalk *w, const ak_gpart *p, size_t *tip)
@@ -546,7 +542,7 @@ static void flush_spread(ak_gwalk *w, size_t from)
     } else {
         for (; tip < w->n_tips; tip++) run_tip(w, &w->tips[tip]);
     }
-    for (i = 0; i < threads; i++) free_sub(&sp.subs[i]);
+    for (i = 0; i < threads; i++) free_tree_state(&sp.subs[i]);
     for (i = 0; i < n_parts; i++) {
         free(sp.parts[i].c);
         ak_buf_free(&sp.parts[i].paths);
