@@ -375,8 +375,12 @@ static int inflate_to(inflater *f, const pack *p, const hdr *h, uint8_t *out)
  * and merging free chunks) than the walk spent comparing them. Classes hold at most `room`
  * bytes in all; past that, buffers go back to malloc. NULL: plain malloc and free. */
 #define CLASSES 40
+typedef struct freebuf {
+    struct freebuf *next; /* written over the first bytes of a free buffer (malloc'ed: aligned) */
+} freebuf;
+
 typedef struct recycler {
-    void *free[CLASSES]; /* each free buffer's first bytes point at the next */
+    freebuf *free[CLASSES];
     size_t held, room;
 } recycler;
 
@@ -399,11 +403,11 @@ static uint8_t *buf_get(recycler *rc, size_t n)
     if (!rc) return ak_malloc(n ? n : 1);
     unsigned c = class_of(n);
     if (c >= CLASSES) return ak_malloc(n);
-    void *b = rc->free[c];
+    freebuf *b = rc->free[c];
     if (!b) return ak_malloc((size_t)1 << c);
-    memcpy(&rc->free[c], b, sizeof(void *));
+    rc->free[c] = b->next;
     rc->held -= (size_t)1 << c;
-    return b;
+    return (uint8_t *)b;
 }
 
 static void buf_put(recycler *rc, uint8_t *b, size_t n)
@@ -413,16 +417,17 @@ static void buf_put(recycler *rc, uint8_t *b, size_t n)
         free(b);
         return;
     }
-    memcpy(b, &rc->free[c], sizeof(void *));
-    rc->free[c] = b;
+    freebuf *f = (freebuf *)(void *)b;
+    f->next = rc->free[c];
+    rc->free[c] = f;
     rc->held += (size_t)1 << c;
 }
 
 static void recycler_free(recycler *rc)
 {
     for (unsigned c = 0; c < CLASSES; c++)
-        for (void *b = rc->free[c], *next; b; b = next) {
-            memcpy(&next, b, sizeof next);
+        for (freebuf *b = rc->free[c], *next; b; b = next) {
+            next = b->next;
             free(b);
         }
 }
