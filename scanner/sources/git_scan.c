@@ -64,16 +64,20 @@ static void numbered_push(numbered *l, size_t from, uint32_t num)
     for (size_t i = from; i < l->found.len; i++) l->nums[i] = num;
 }
 
-static void scan_bytes(ak_gscan *s, ak_gworker *w, numbered *into, const ak_chunk *c, uint32_t num)
+/* -1 when the chunk could not be fully scanned (reported and counted). */
+static int scan_bytes(ak_gscan *s, ak_gworker *w, numbered *into, const ak_chunk *c, uint32_t num)
 {
     ak_buf err = AK_BUF_INIT;
     size_t from = into->found.len;
-    if (ak_scan_buffer(s->engine, w->scratch, c, s->opts->scan.max_file_size, &into->found, &err)) {
+    int rc =
+        ak_scan_buffer(s->engine, w->scratch, c, s->opts->scan.max_file_size, &into->found, &err);
+    if (rc) {
         ak_git_note_error(&w->sum, "%s", ak_buf_cstr(&err));
         w->failed = 1;
     }
     numbered_push(into, from, num);
     ak_buf_free(&err);
+    return rc ? -1 : 0;
 }
 
 /* Windows closer than this are scanned as one: a call of the fast pass costs about as much as
@@ -121,8 +125,8 @@ static int scan_content(ak_gscan *s, ak_gworker *w, numbered *into, const char *
     }
     ak_chunk c = {data, len, path, hex, 1, path};
     ak_scratch_take_clean(w->scratch);
-    scan_bytes(s, w, into, &c, num);
-    *clean = ak_scratch_take_clean(w->scratch);
+    int failed = scan_bytes(s, w, into, &c, num);
+    *clean = ak_scratch_take_clean(w->scratch) && !failed; /* a failed scan proves nothing */
     return 0;
 }
 
