@@ -7,7 +7,8 @@
 #   synthetic  bench/make-git-repo.sh with keys planted (PLANT)
 #   real       a copy of REAL (a large real repository, e.g. a clone of curl) with random keys
 #              planted in new commits: new files, old files edited, a renamed file, on the main
-#              line and on a branch forked from an old commit; some packed, some loose
+#              line and on a branch forked from an old commit; some packed, some loose (the
+#              --exclude run leaves out the directory of the planted main-line file)
 # Each repository is scanned with --git, --git --all-objects and --git --exclude.
 # Usage: bench/git-equivalence.sh BEFORE AFTER [REAL]   env: SETS="suite synthetic real"
 #   COMMITS/FILES as for make-git-repo.sh (default 20000/2000), PLANT=41
@@ -93,9 +94,10 @@ key_pair() { printf 'access_key_id = "LT%s%s"\naccess_key_secret = "%s"\n' AI "$
 plant() {
   local copy=$tmp/real.git w=$tmp/real-work
   git clone -q --mirror "$real" "$copy"
-  local head old
+  local head old n
   head=$(git -C "$copy" rev-parse HEAD)
-  old=$(git -C "$copy" rev-list --first-parent HEAD | awk 'NR == 20000')
+  n=$(git -C "$copy" rev-list --first-parent --count HEAD) # the branch forks 40% of the way back
+  old=$(git -C "$copy" rev-list --first-parent HEAD | awk -v n=$((n * 2 / 5)) 'NR == n')
   export GIT_AUTHOR_NAME=Planter GIT_AUTHOR_EMAIL=p@example.org GIT_COMMITTER_NAME=Planter \
     GIT_COMMITTER_EMAIL=p@example.org
   git -C "$copy" worktree add -q --detach "$w" "$old"
@@ -110,10 +112,13 @@ plant() {
   git -C "$w" branch -q planted-old
   git -C "$copy" repack -q -d # the branch's objects in a second pack
   git -C "$w" checkout -q --detach "$head"
+  mkdir -p "$w/docs"
   key_pair >"$w/docs/planted.md"; git -C "$w" add -A; git -C "$w" commit -qm "planted: new doc"
-  f1=$(git -C "$w" ls-files | grep -E '^lib/.*\.c$' | sed -n 3p)
+  f1=$(git -C "$w" ls-files | { grep -E '^lib/.*\.c$' || true; } | sed -n 3p)
+  [ -n "$f1" ] || f1=$(git -C "$w" ls-files | grep -E '/.*\.c$' | sed -n 3p)
+  exclude="${f1%/*}/*" # what the --exclude run leaves out: that file's directory
   key_pair >>"$w/$f1"; git -C "$w" commit -qam "planted: old file on the main line"
-  git -C "$w" mv "$f1" "lib/renamed-${f1##*/}"; git -C "$w" commit -qm "planted: rename"
+  git -C "$w" mv "$f1" "${f1%/*}/renamed-${f1##*/}"; git -C "$w" commit -qm "planted: rename"
   git -C "$w" branch -q planted-main
   git -C "$copy" worktree remove --force "$w"
 }
@@ -122,7 +127,7 @@ for set in $SETS; do
   case $set in
     suite) suite ;;
     synthetic) synthetic ;;
-    real) if [ -n "$real" ]; then plant; compare_all real "$tmp/real.git" 'lib/*'; fi ;;
+    real) if [ -n "$real" ]; then plant; compare_all real "$tmp/real.git" "$exclude"; fi ;;
   esac
 done
 [ "$failed" = 0 ] && echo "equivalent" || { echo "NOT EQUIVALENT"; exit 1; }
