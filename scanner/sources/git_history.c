@@ -15,9 +15,7 @@
 #include <string.h>
 
 /* A ref: its name and, when it points straight at an object, that object, read in one listing
- * (resolving 17,000 pull-request refs one name at a time costs a file lookup each). The names
- * come from a listing of names alone, which keeps a ref that cannot be read: libgit2's listing
- * of refs skips it, and resolving it by name then reports it. */
+ * (resolving 17,000 pull-request refs one name at a time costs a file lookup each). */
 typedef struct ref {
     char *name;
     git_oid id;
@@ -29,37 +27,30 @@ typedef struct refs {
     size_t len, cap;
 } refs;
 
-static int add_name(const char *name, void *payload)
-{
-    refs *out = payload;
-    AK_GROW(out->items, out->cap, out->len);
-    out->items[out->len++] = (ref){.name = ak_strdup(name)};
-    return 0;
-}
-
 static int ref_cmp(const void *a, const void *b)
 {
     return strcmp(((const ref *)a)->name, ((const ref *)b)->name);
 }
 
-/* Every ref, sorted by name, with the targets of direct refs filled in. */
+/* Every ref libgit2 can read (it skips a loose ref file it cannot parse, as its listing of names
+ * does), sorted by name, with the targets of direct refs filled in. */
 static void list_refs(git_repository *repo, refs *out)
 {
-    git_reference_foreach_name(repo, add_name, out);
-    if (out->len > 1) qsort(out->items, out->len, sizeof *out->items, ref_cmp);
     git_reference_iterator *it;
     git_reference *r;
     if (git_reference_iterator_new(&it, repo)) return;
     while (!git_reference_next(&r, it)) {
-        ref key = {.name = (char *)git_reference_name(r)};
-        ref *x = out->len ? bsearch(&key, out->items, out->len, sizeof key, ref_cmp) : NULL;
-        if (x && git_reference_type(r) == GIT_REFERENCE_DIRECT && git_reference_target(r)) {
+        AK_GROW(out->items, out->cap, out->len);
+        ref *x = &out->items[out->len++];
+        *x = (ref){.name = ak_strdup(git_reference_name(r))};
+        if (git_reference_type(r) == GIT_REFERENCE_DIRECT && git_reference_target(r)) {
             x->id = *git_reference_target(r);
             x->direct = 1;
         }
         git_reference_free(r);
     }
     git_reference_iterator_free(it);
+    if (out->len > 1) qsort(out->items, out->len, sizeof *out->items, ref_cmp);
 }
 
 /* Annotated tags met by the walk: "<tag message NAME>" then the message, each NUL-terminated. */
