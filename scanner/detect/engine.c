@@ -813,6 +813,7 @@ static void search_near(const ak_engine *e, ak_scratch *s, int region, size_t fi
 {
     const ak_rules *rules = e->rules;
     size_t n = s->n_comps;
+    if (first_comp == n) return; /* the usual chunk: no component, nothing to search near */
     size_t *prev_ws = ak_calloc(rules->len, sizeof *prev_ws);
     size_t *done = ak_calloc(rules->len, sizeof *done);
     for (size_t i = first_comp; i < n; i++) {
@@ -893,6 +894,7 @@ static int inside_token(const ak_engine *e, const ak_scratch *s, const ak_comp *
  * sorted by root offset, and so by offset within a region (else that region is counted again). */
 static void number_region_lines(ak_scratch *s)
 {
+    if (!s->n_comps) return;
     size_t *pos = ak_calloc(s->n_regions + 1, sizeof *pos);
     uint32_t *line = ak_calloc(s->n_regions + 1, sizeof *line);
     for (size_t i = 0; i < s->n_comps; i++) {
