@@ -31,11 +31,6 @@ size_t ak_plan_steps(const ak_respond_opts *o, const char *decision, int deletab
     return n;
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
 /* The identity validation reported, as an owner, or NULL when it says nothing useful. */
 static json_t *owner_from_validation(ak_rctx *c, const ak_rkey *k)
 {
@@ -57,7 +52,7 @@ static int resolve_owner(ak_rctx *c, ak_rkey *k, json_t *calls)
         json_t *o = owner_from_validation(c, k);
         if (!o) o = json_pack("{s:s, s:s}", "kind", "sts", "source", "key prefix");
         json_object_set_new(o, "kind",
-                            json_string(strcmp(jstr(o, "kind"), "foreign") ? "sts" : "foreign"));
+                            json_string(strcmp(ak_jstr(o, "kind"), "foreign") ? "sts" : "foreign"));
         json_object_set_new(k->facts, "owner", o);
         return 0;
     }
@@ -69,10 +64,10 @@ static int resolve_owner(ak_rctx *c, ak_rkey *k, json_t *calls)
         json_t *u = json_object_get(call.body, "User");
         owner =
             json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "kind", "ram_user", "account_id",
-                      c->account_id, "user_name", jstr(u, "UserName"), "user_principal_name",
-                      jstr(u, "UserPrincipalName"), "user_id", jstr(u, "UserId"), "display_name",
-                      jstr(u, "DisplayName"), "source", "ims");
-        if (!jstr(u, "UserName") || !jstr(u, "UserPrincipalName")) {
+                      c->account_id, "user_name", ak_jstr(u, "UserName"), "user_principal_name",
+                      ak_jstr(u, "UserPrincipalName"), "user_id", ak_jstr(u, "UserId"), "display_name",
+                      ak_jstr(u, "DisplayName"), "source", "ims");
+        if (!ak_jstr(u, "UserName") || !ak_jstr(u, "UserPrincipalName")) {
             json_decref(owner);
             owner = NULL;
             rc = AK_RCALL_FAILED;
@@ -80,7 +75,7 @@ static int resolve_owner(ak_rctx *c, ak_rkey *k, json_t *calls)
     } else if (rc == AK_RCALL_API_ERROR && (!strcmp(call.code, "EntityNotExist.User.AccessKey") ||
                                             !strcmp(call.code, "EntityNotExist.User"))) {
         owner = owner_from_validation(c, k);
-        const char *was = jstr(k->earlier_owner, "kind");
+        const char *was = ak_jstr(k->earlier_owner, "kind");
         if (!owner && was && !strcmp(was, "ram_user") &&
             !strcmp(call.code, "EntityNotExist.User.AccessKey")) {
             /* An earlier run found it with a RAM user of ours: it was deleted since. */
@@ -112,7 +107,7 @@ static int read_last_used(ak_rctx *c, ak_rkey *k, json_t *calls)
 {
     json_t *owner = json_object_get(k->facts, "owner");
     ak_param p[] = {{"UserAccessKeyId", k->key_id},
-                    {"UserPrincipalName", jstr(owner, "user_principal_name")}};
+                    {"UserPrincipalName", ak_jstr(owner, "user_principal_name")}};
     ak_call call = {
         .product = AK_PRODUCT_IMS, .action = "GetAccessKeyLastUsed", .params = p, .n_params = 2};
     int rc = ak_rcall(c, k->key_id, "last_used", 0, &call, calls);
@@ -124,10 +119,10 @@ static int read_last_used(ak_rctx *c, ak_rkey *k, json_t *calls)
                       "IMS GetAccessKeyLastUsed: no AccessKeyLastUsed in the answer"));
         rc = AK_RCALL_FAILED;
     } else if (rc == AK_RCALL_OK) {
-        const char *d = jstr(lu, "LastUsedDate");
+        const char *d = ak_jstr(lu, "LastUsedDate");
         json_object_set_new(k->facts, "last_used",
                             json_pack("{s:s?, s:s?, s:s?}", "date", d && *d ? d : NULL, "service",
-                                      jstr(lu, "ServiceName"), "request_id", call.request_id));
+                                      ak_jstr(lu, "ServiceName"), "request_id", call.request_id));
     } else {
         char *why = ak_rcall_error(&call);
         json_object_set_new(k->facts, "last_used", json_pack("{s:s}", "error", why));
@@ -141,7 +136,7 @@ static int read_last_used(ak_rctx *c, ak_rkey *k, json_t *calls)
 static void read_key(ak_rctx *c, ak_rkey *k, json_t *calls)
 {
     ak_param p[] = {
-        {"UserPrincipalName", jstr(json_object_get(k->facts, "owner"), "user_principal_name")}};
+        {"UserPrincipalName", ak_jstr(json_object_get(k->facts, "owner"), "user_principal_name")}};
     ak_call call = {
         .product = AK_PRODUCT_IMS, .action = "ListAccessKeys", .params = p, .n_params = 1};
     json_t *key = NULL;
@@ -152,9 +147,9 @@ static void read_key(ak_rctx *c, ak_rkey *k, json_t *calls)
         size_t i;
         json_t *e;
         AK_JSON_EACH(list, i, e)
-        if (jstr(e, "AccessKeyId") && !strcmp(jstr(e, "AccessKeyId"), k->key_id))
-            key = json_pack("{s:s?, s:s?}", "status", jstr(e, "Status"), "created",
-                            jstr(e, "CreateDate"));
+        if (ak_jstr(e, "AccessKeyId") && !strcmp(ak_jstr(e, "AccessKeyId"), k->key_id))
+            key = json_pack("{s:s?, s:s?}", "status", ak_jstr(e, "Status"), "created",
+                            ak_jstr(e, "CreateDate"));
         if (!key) key = json_pack("{s:s}", "status", "absent");
     } else {
         char *why = call.state == AK_CALL_OK
@@ -172,11 +167,11 @@ static void decide_usage(ak_rctx *c, ak_rkey *k)
     json_t *lu = json_object_get(k->facts, "last_used");
     json_t *ev = json_object_get(k->facts, "evidence");
     json_t *key = json_object_get(k->facts, "key");
-    const char *date = jstr(lu, "date");
-    ak_usage_in in = {.last_used = jstr(lu, "error") ? NULL
+    const char *date = ak_jstr(lu, "date");
+    ak_usage_in in = {.last_used = ak_jstr(lu, "error") ? NULL
                                    : date            ? date
                                                      : "",
-                      .created = jstr(key, "created"),
+                      .created = ak_jstr(key, "created"),
                       .self = k->self,
                       .n_self = k->n_self,
                       .trail_uses = (long)json_integer_value(json_object_get(ev, "other_calls")),
@@ -186,8 +181,8 @@ static void decide_usage(ak_rctx *c, ak_rkey *k)
     ak_usage u;
     ak_respond_usage(&in, &u);
     /* The key's status is a needed read too: without it the run is incomplete. */
-    if (jstr(key, "error")) u.incomplete = 1;
-    int inactive = jstr(key, "status") && !strcmp(jstr(key, "status"), "Inactive");
+    if (ak_jstr(key, "error")) u.incomplete = 1;
+    int inactive = ak_jstr(key, "status") && !strcmp(ak_jstr(key, "status"), "Inactive");
     json_object_set_new(k->facts, "usage",
                         json_pack("{s:b, s:s, s:b, s:s?, s:i}", "in_use", u.in_use, "reason",
                                   u.reason, "incomplete", u.incomplete, "first_validated_at",
@@ -243,13 +238,13 @@ void ak_plan_key(ak_rctx *c, ak_rkey *k)
         k->failed = 1;
         return;
     }
-    const char *kind = jstr(json_object_get(k->facts, "owner"), "kind");
+    const char *kind = ak_jstr(json_object_get(k->facts, "owner"), "kind");
     int user = !strcmp(kind, "ram_user");
     if (user && !json_object_get(k->facts, "key")) {
         read_last_used(c, k, calls); /* first: before anything else might touch the key */
         read_key(c, k, calls);
     }
-    const char *status = jstr(json_object_get(k->facts, "key"), "status");
+    const char *status = ak_jstr(json_object_get(k->facts, "key"), "status");
     if (user && status && !strcmp(status, "absent")) {
         json_object_set_new(k->facts, "reason",
                             json_string("the key no longer exists: nothing to act on"));

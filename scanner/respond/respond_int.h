@@ -19,6 +19,12 @@
 #define AK_JSON_EACH(arr, i, v)                                                                    \
     for ((i) = 0; (i) < json_array_size(arr) && ((v) = json_array_get((arr), (i))) != NULL; (i)++)
 
+/* The string member k of object o, or NULL (absent, not a string, o not an object). */
+static inline const char *ak_jstr(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
 typedef struct ak_rctx {
     const ak_respond_opts *o;
     ak_client *client;

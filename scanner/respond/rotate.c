@@ -46,11 +46,6 @@ typedef struct rot {
     ak_buf why;
 } rot;
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
 static void stop(rot *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void stop(rot *r, const char *fmt, ...)
 {
@@ -80,11 +75,11 @@ static int owner_of(rot *r, const char *key_id)
     ak_call call = {.product = AK_PRODUCT_IMS, .action = "GetUser", .params = p, .n_params = 1};
     int rc = read_call(r, &call);
     json_t *u = json_object_get(call.body, "User");
-    if (rc == AK_RCALL_OK && jstr(u, "UserName") && jstr(u, "UserPrincipalName"))
+    if (rc == AK_RCALL_OK && ak_jstr(u, "UserName") && ak_jstr(u, "UserPrincipalName"))
         json_object_set_new(r->k.facts, "owner",
                             json_pack("{s:s, s:s, s:s, s:s}", "kind", "ram_user", "user_name",
-                                      jstr(u, "UserName"), "user_principal_name",
-                                      jstr(u, "UserPrincipalName"), "account_id",
+                                      ak_jstr(u, "UserName"), "user_principal_name",
+                                      ak_jstr(u, "UserPrincipalName"), "account_id",
                                       r->c->account_id));
     else if (rc == AK_RCALL_OK || (call.code && !strncmp(call.code, "EntityNotExist", 14)))
         stop(r, "%s is not an AccessKey of a RAM user in account %s: akhound rotates only those",
@@ -95,7 +90,7 @@ static int owner_of(rot *r, const char *key_id)
 
 static const char *upn(const rot *r)
 {
-    return jstr(json_object_get(r->k.facts, "owner"), "user_principal_name");
+    return ak_jstr(json_object_get(r->k.facts, "owner"), "user_principal_name");
 }
 
 /* The user's AccessKeys (ListAccessKeys), an array of {AccessKeyId, Status, CreateDate}. */
@@ -116,7 +111,7 @@ static json_t *find_key(json_t *keys, const char *id)
     size_t i;
     json_t *e;
     AK_JSON_EACH(keys, i, e)
-    if (id && jstr(e, "AccessKeyId") && !strcmp(jstr(e, "AccessKeyId"), id)) return e;
+    if (id && ak_jstr(e, "AccessKeyId") && !strcmp(ak_jstr(e, "AccessKeyId"), id)) return e;
     return NULL;
 }
 
@@ -143,7 +138,7 @@ static int handed_over(const rot *r, const char *id)
 {
     if (!r->o->secret_file) return 0;
     json_t *j = json_load_file(r->o->secret_file, 0, NULL);
-    int yes = j && jstr(j, "AccessKeyId") && !strcmp(jstr(j, "AccessKeyId"), id);
+    int yes = j && ak_jstr(j, "AccessKeyId") && !strcmp(ak_jstr(j, "AccessKeyId"), id);
     json_decref(j);
     return yes;
 }
@@ -183,8 +178,8 @@ static int recover(rot *r, json_t *keys, const char *started_at)
     json_t *e;
     AK_JSON_EACH(keys, i, e)
     {
-        const char *id = jstr(e, "AccessKeyId");
-        if (!id || !strcmp(id, r->old_id) || ak_respond_parse_time(jstr(e, "CreateDate")) < since)
+        const char *id = ak_jstr(e, "AccessKeyId");
+        if (!id || !strcmp(id, r->old_id) || ak_respond_parse_time(ak_jstr(e, "CreateDate")) < since)
             continue;
         if (handed_over(r, id)) {
             r->new_id = ak_strdup(id);
@@ -219,7 +214,7 @@ static int create(rot *r)
         .product = AK_PRODUCT_IMS, .action = "CreateAccessKey", .params = p, .n_params = 1};
     int rc = ak_rcall(r->c, r->old_id, CREATE_STEP, 1, &call, r->calls);
     json_t *ak = json_object_get(call.body, "AccessKey");
-    const char *id = jstr(ak, "AccessKeyId"), *secret = jstr(ak, "AccessKeySecret");
+    const char *id = ak_jstr(ak, "AccessKeyId"), *secret = ak_jstr(ak, "AccessKeySecret");
     if (rc != AK_RCALL_OK || !id || !secret) {
         char *e = ak_rcall_error(&call);
         stop(r, "CreateAccessKey: %s; a re-run cleans up and tries again", e);
@@ -232,7 +227,7 @@ static int create(rot *r)
     /* an API message quoting the new secret must not reach the report or a notice */
     if (r->c->o->redactor) ak_redactor_add_secret(r->c->o->redactor, secret);
     json_t *out = json_pack("{s:s, s:s, s:s, s:s?}", "AccessKeyId", id, "AccessKeySecret", secret,
-                            "UserPrincipalName", upn(r), "CreateDate", jstr(ak, "CreateDate"));
+                            "UserPrincipalName", upn(r), "CreateDate", ak_jstr(ak, "CreateDate"));
     char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(out);
     OPENSSL_cleanse((char *)secret, strlen(secret));
@@ -274,13 +269,13 @@ static void start(rot *r)
         json_t *e;
         if (!find_key(keys, r->old_id)) stop(r, "%s no longer exists", r->old_id);
         AK_JSON_EACH(keys, i, e)
-        if (!r->stopped && strcmp(jstr(e, "AccessKeyId"), r->old_id))
+        if (!r->stopped && strcmp(ak_jstr(e, "AccessKeyId"), r->old_id))
             stop(r,
                  "RAM user %s already has two AccessKeys, %s and %s: %s must go first (disable "
                  "and delete it once it is unused, e.g. with akhound respond), then run rotate "
                  "again",
-                 jstr(json_object_get(r->k.facts, "owner"), "user_name"), r->old_id,
-                 jstr(e, "AccessKeyId"), jstr(e, "AccessKeyId"));
+                 ak_jstr(json_object_get(r->k.facts, "owner"), "user_name"), r->old_id,
+                 ak_jstr(e, "AccessKeyId"), ak_jstr(e, "AccessKeyId"));
         if (!r->stopped && !r->c->o->apply)
             json_array_append_new(r->steps,
                                   json_pack("{s:s, s:s, s:s}", "step", CREATE_STEP, "status",
@@ -304,7 +299,7 @@ static void usage_of(rot *r, const char *id, time_t since, json_t *into)
         .product = AK_PRODUCT_IMS, .action = "GetAccessKeyLastUsed", .params = p, .n_params = 2};
     if (read_call(r, &call) == AK_RCALL_OK) {
         json_t *lu = json_object_get(call.body, "AccessKeyLastUsed");
-        const char *d = jstr(lu, "LastUsedDate");
+        const char *d = ak_jstr(lu, "LastUsedDate");
         json_object_set_new(into, "last_used", d && *d ? json_string(d) : json_null());
         if (!json_is_object(lu))
             stop(r, "IMS GetAccessKeyLastUsed for %s: no AccessKeyLastUsed in the answer", id);
@@ -317,7 +312,7 @@ static void usage_of(rot *r, const char *id, time_t since, json_t *into)
     ak_evidence_trail(r->c, &k, since);
     json_t *ev = json_object_get(k.facts, "evidence");
     json_object_set(into, "actiontrail", ev);
-    if (json_object_get(ev, "error")) stop(r, "ActionTrail: %s", jstr(ev, "error"));
+    if (json_object_get(ev, "error")) stop(r, "ActionTrail: %s", ak_jstr(ev, "error"));
     json_decref(k.facts);
     json_decref(k.entry);
 }
@@ -332,8 +327,8 @@ static int check_switched(rot *r, long long new_created)
     time_t window = time(NULL) - 90 * 86400; /* ActionTrail keeps 90 days */
     usage_of(r, r->new_id, window, nu);
     if (r->stopped) return -1;
-    const char *first = jstr(json_object_get(nu, "actiontrail"), "first");
-    const char *since = first ? first : jstr(nu, "last_used");
+    const char *first = ak_jstr(json_object_get(nu, "actiontrail"), "first");
+    const char *since = first ? first : ak_jstr(nu, "last_used");
     if (!since) {
         if (!r->o->force) {
             stop(r,
@@ -350,7 +345,7 @@ static int check_switched(rot *r, long long new_created)
     if (r->stopped) return -1;
     json_t *trail = json_object_get(ou, "actiontrail");
     long calls = (long)json_integer_value(json_object_get(trail, "other_calls"));
-    long long last = ak_respond_parse_time(jstr(ou, "last_used"));
+    long long last = ak_respond_parse_time(ak_jstr(ou, "last_used"));
     if (!first && (new_created < 0 || last > new_created + AK_SELF_USE_SLACK) && !r->o->force) {
         /* Only the new key's last use is known (no ActionTrail event, e.g. OSS only): its first
          * use, the switch, may be anywhere after its creation. */
@@ -358,7 +353,7 @@ static int check_switched(rot *r, long long new_created)
              "the new key's first use is unknown (ActionTrail shows none; last used %s), and %s "
              "was last used %s, after the new key was created: maybe after the switch. Judge "
              "it, then re-run with --force",
-             since, r->old_id, jstr(ou, "last_used"));
+             since, r->old_id, ak_jstr(ou, "last_used"));
         return -1;
     }
     if ((calls > 0 || last > t + AK_SELF_USE_SLACK) && !r->o->force) {
@@ -367,7 +362,7 @@ static int check_switched(rot *r, long long new_created)
              "%s was used after the new key's first use (%s): last used %s, %ld ActionTrail "
              "call(s) from %s. Outsiders probing a public leak count too: judge these, then "
              "re-run with --force",
-             r->old_id, since, jstr(ou, "last_used") ? jstr(ou, "last_used") : "-", calls, ips);
+             r->old_id, since, ak_jstr(ou, "last_used") ? ak_jstr(ou, "last_used") : "-", calls, ips);
         free(ips);
         return -1;
     }
@@ -392,8 +387,8 @@ static void finish(rot *r)
     json_t *keys = user_keys(r);
     json_t *old = find_key(keys, r->old_id);
     json_object_set_new(r->k.facts, "key",
-                        json_pack("{s:s}", "status", old ? jstr(old, "Status") : "absent"));
-    long long new_created = ak_respond_parse_time(jstr(find_key(keys, r->new_id), "CreateDate"));
+                        json_pack("{s:s}", "status", old ? ak_jstr(old, "Status") : "absent"));
+    long long new_created = ak_respond_parse_time(ak_jstr(find_key(keys, r->new_id), "CreateDate"));
     json_decref(keys);
     if (r->stopped) return;
     ak_step_status done = AK_STEP_NONE;
@@ -424,7 +419,7 @@ static void notify(rot *r)
     json_t *s;
     int acted = 0;
     AK_JSON_EACH(r->steps, i, s)
-    acted |= !strcmp(jstr(s, "status"), "done") && !json_object_get(s, "note");
+    acted |= !strcmp(ak_jstr(s, "status"), "done") && !json_object_get(s, "note");
     if (!acted || !r->c->o->apply) return;
     json_t *todo = json_array();
     json_array_append_new(
@@ -482,7 +477,7 @@ int ak_rotate_run(const char *key_id, const ak_respond_opts *ro, const ak_rotate
         json_t *s;
         int planned = !ro->apply && !r.stopped;
         AK_JSON_EACH(r.steps, i, s)
-        planned |= !strcmp(jstr(s, "status"), "planned");
+        planned |= !strcmp(ak_jstr(s, "status"), "planned");
         rc = r.stopped ? 2 : planned ? 1 : 0;
         *report = r.report;
     } else {
