@@ -65,8 +65,8 @@ static int resolve_owner(ak_rctx *c, ak_rkey *k, json_t *calls)
         owner =
             json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "kind", "ram_user", "account_id",
                       c->account_id, "user_name", ak_jstr(u, "UserName"), "user_principal_name",
-                      ak_jstr(u, "UserPrincipalName"), "user_id", ak_jstr(u, "UserId"), "display_name",
-                      ak_jstr(u, "DisplayName"), "source", "ims");
+                      ak_jstr(u, "UserPrincipalName"), "user_id", ak_jstr(u, "UserId"),
+                      "display_name", ak_jstr(u, "DisplayName"), "source", "ims");
         if (!ak_jstr(u, "UserName") || !ak_jstr(u, "UserPrincipalName")) {
             json_decref(owner);
             owner = NULL;
@@ -169,8 +169,8 @@ static void decide_usage(ak_rctx *c, ak_rkey *k)
     json_t *key = json_object_get(k->facts, "key");
     const char *date = ak_jstr(lu, "date");
     ak_usage_in in = {.last_used = ak_jstr(lu, "error") ? NULL
-                                   : date            ? date
-                                                     : "",
+                                   : date               ? date
+                                                        : "",
                       .created = ak_jstr(key, "created"),
                       .self = k->self,
                       .n_self = k->n_self,

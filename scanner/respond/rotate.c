@@ -179,7 +179,8 @@ static int recover(rot *r, json_t *keys, const char *started_at)
     AK_JSON_EACH(keys, i, e)
     {
         const char *id = ak_jstr(e, "AccessKeyId");
-        if (!id || !strcmp(id, r->old_id) || ak_respond_parse_time(ak_jstr(e, "CreateDate")) < since)
+        if (!id || !strcmp(id, r->old_id) ||
+            ak_respond_parse_time(ak_jstr(e, "CreateDate")) < since)
             continue;
         if (handed_over(r, id)) {
             r->new_id = ak_strdup(id);
@@ -362,7 +363,8 @@ static int check_switched(rot *r, long long new_created)
              "%s was used after the new key's first use (%s): last used %s, %ld ActionTrail "
              "call(s) from %s. Outsiders probing a public leak count too: judge these, then "
              "re-run with --force",
-             r->old_id, since, ak_jstr(ou, "last_used") ? ak_jstr(ou, "last_used") : "-", calls, ips);
+             r->old_id, since, ak_jstr(ou, "last_used") ? ak_jstr(ou, "last_used") : "-", calls,
+             ips);
         free(ips);
         return -1;
     }
