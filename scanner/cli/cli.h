@@ -55,9 +55,11 @@ int ak_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                   void *ctx);
 
 /* The options respond and rotate share (the responder's run: Deny policy, ledger, audit log,
- * notices, transport), defined in respond.c. AK_RESPOND_SHARED_OPTIONS goes into a command's
- * struct option array; ak_cli_respond_option applies one (-1 done, -2 not a shared option, else
- * an exit code after a usage error); ak_cli_respond_check checks them together (-1 fine). */
+ * notices, transport; and the report: --format, -o, -q, -v), defined in respond.c.
+ * AK_RESPOND_SHARED_OPTIONS goes into a command's struct option array; ak_cli_respond_option
+ * applies any option the command does not handle itself (-1 done, else an exit code after a
+ * usage error, "unknown option" for one that is not shared); ak_cli_respond_check checks them
+ * together (-1 fine). */
 enum {
     AK_RO_POLICY = 400,
     AK_RO_LEDGER,
@@ -71,6 +73,7 @@ enum {
     AK_RO_CA,
     AK_RO_TIMEOUT,
     AK_RO_RETRIES,
+    AK_RO_FORMAT,
 };
 #define AK_RESPOND_SHARED_OPTIONS                                                                  \
     {"policy-name", required_argument, NULL, AK_RO_POLICY},                                        \
@@ -84,11 +87,20 @@ enum {
         {"region", required_argument, NULL, AK_RO_REGION},                                         \
         {"ca-file", required_argument, NULL, AK_RO_CA},                                            \
         {"timeout", required_argument, NULL, AK_RO_TIMEOUT},                                       \
+        {"retries", required_argument, NULL, AK_RO_RETRIES},                                       \
+        {"format", required_argument, NULL, AK_RO_FORMAT},                                         \
+        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},               \
     {                                                                                              \
-        "retries", required_argument, NULL, AK_RO_RETRIES                                          \
+        "verbose", no_argument, NULL, 'v'                                                          \
     }
 struct ak_respond_opts;
-int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, int c, const char *arg);
+/* Where respond and rotate write their report, and how. */
+typedef struct ak_cli_report_to {
+    const char *output; /* NULL: stdout */
+    int json;
+} ak_cli_report_to;
+int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, ak_cli_report_to *to, int c,
+                          const char *arg);
 int ak_cli_respond_check(const char *cmd, const struct ak_respond_opts *r);
 
 /* A whole decimal number in [min, max]; 0, or -1 when s is anything else. */

@@ -20,8 +20,7 @@
 typedef struct ropts {
     ak_respond_opts r;
     const char *input;
-    const char *output;
-    int json;
+    ak_cli_report_to to;
 } ropts;
 
 static void usage(FILE *out)
@@ -65,7 +64,7 @@ static void usage(FILE *out)
         "      a needed read failed (keys then contained, not disabled)\n");
 }
 
-enum { O_APPLY = 256, O_DELETE, O_UNUSED, O_EVIDENCE, O_FORMAT };
+enum { O_APPLY = 256, O_DELETE, O_UNUSED, O_EVIDENCE };
 
 static const struct option longopts[] = {
     {"apply", no_argument, NULL, O_APPLY},
@@ -73,10 +72,6 @@ static const struct option longopts[] = {
     {"unused-days", required_argument, NULL, O_UNUSED},
     {"evidence-days", required_argument, NULL, O_EVIDENCE},
     AK_RESPOND_SHARED_OPTIONS,
-    {"format", required_argument, NULL, O_FORMAT},
-    {"output", required_argument, NULL, 'o'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -103,10 +98,25 @@ static int parse_style(ak_respond_opts *r, const char *cmd, const char *arg)
     return ak_cli_usage_error(cmd, "--webhook-format is auto, generic, slack or dingtalk");
 }
 
-/* Numeric and enumerated shared options; -1 to continue, -2 not one, else an exit code. */
-static int shared_value(const char *cmd, ak_respond_opts *r, int c, const char *arg)
+/* Numeric, enumerated and report options; -1 to continue, else an exit code. */
+static int shared_value(const char *cmd, ak_respond_opts *r, ak_cli_report_to *to, int c,
+                        const char *arg)
 {
     switch (c) {
+    case AK_RO_FORMAT:
+        if (strcmp(arg, "text") && strcmp(arg, "json"))
+            return ak_cli_usage_error(cmd, "--format is text or json");
+        to->json = !strcmp(arg, "json");
+        return -1;
+    case 'o':
+        to->output = arg;
+        return -1;
+    case 'q':
+        ak_log_set_level(AK_LOG_QUIET);
+        return -1;
+    case 'v':
+        ak_log_set_level(ak_log_get_level() + 1);
+        return -1;
     case AK_RO_TIMEOUT:
         if (ak_cli_parse_uint(arg, 1, 3600000, &r->timeout_ms) < 0)
             return ak_cli_usage_error(cmd, "--timeout wants milliseconds, not '%s'", arg);
@@ -128,11 +138,12 @@ static int shared_value(const char *cmd, ak_respond_opts *r, int c, const char *
         r->mail_to[r->n_mail_to++] = arg;
         return -1;
     default:
-        return -2;
+        return ak_cli_usage_error(cmd, "unknown option");
     }
 }
 
-int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, int c, const char *arg)
+int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, ak_cli_report_to *to, int c,
+                          const char *arg)
 {
     switch (c) {
     case AK_RO_LEDGER:
@@ -157,7 +168,7 @@ int ak_cli_respond_option(const char *cmd, struct ak_respond_opts *r, int c, con
         r->ca_file = arg;
         break;
     default:
-        return shared_value(cmd, r, c, arg);
+        return shared_value(cmd, r, to, c, arg);
     }
     return -1;
 }
@@ -187,27 +198,11 @@ static int parse_one(void *ctx, int c, const char *arg)
         if (ak_cli_parse_uint(arg, 1, 90, &o->r.evidence_days) < 0)
             return ak_cli_usage_error("respond", "--evidence-days wants 1..90, not '%s'", arg);
         break;
-    case O_FORMAT:
-        if (strcmp(arg, "text") && strcmp(arg, "json"))
-            return ak_cli_usage_error("respond", "--format is text or json");
-        o->json = !strcmp(arg, "json");
-        break;
-    case 'o':
-        o->output = arg;
-        break;
-    case 'q':
-        ak_log_set_level(AK_LOG_QUIET);
-        break;
-    case 'v':
-        ak_log_set_level(ak_log_get_level() + 1);
-        break;
     case 'h':
         usage(stdout);
         return AK_EXIT_CLEAN;
-    default: {
-        int rc = ak_cli_respond_option("respond", &o->r, c, arg);
-        return rc == -2 ? ak_cli_usage_error("respond", "unknown option") : rc;
-    }
+    default:
+        return ak_cli_respond_option("respond", &o->r, &o->to, c, arg);
     }
     return -1;
 }
@@ -225,10 +220,10 @@ static int parse_args(ropts *o, int argc, char **argv)
 
 static int write_report(const ropts *o, const json_t *report)
 {
-    FILE *out = ak_cli_open_output("respond", o->output, 0);
+    FILE *out = ak_cli_open_output("respond", o->to.output, 0);
     if (!out) return -1;
     ak_buf b = AK_BUF_INIT;
-    if (o->json) {
+    if (o->to.json) {
         char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         ak_buf_puts(&b, s ? s : "null");
         ak_buf_putc(&b, '\n');
@@ -240,7 +235,7 @@ static int write_report(const ropts *o, const json_t *report)
     ak_buf_free(&b);
     bad |= ferror(out);
     bad |= ak_cli_close_output(out) != 0;
-    if (bad) ak_error("respond: error writing %s", o->output ? o->output : "stdout");
+    if (bad) ak_error("respond: error writing %s", o->to.output ? o->to.output : "stdout");
     return bad ? -1 : 0;
 }
 

@@ -15,8 +15,7 @@
 typedef struct rtopts {
     ak_respond_opts r;
     ak_rotate_opts o;
-    const char *output;
-    int json;
+    ak_cli_report_to to;
 } rtopts;
 
 static void usage(FILE *out)
@@ -50,7 +49,7 @@ static void usage(FILE *out)
             "      error\n");
 }
 
-enum { O_APPLY = 256, O_FINISH, O_DELETE, O_FORCE, O_SFILE, O_SCMD, O_FORMAT };
+enum { O_APPLY = 256, O_FINISH, O_DELETE, O_FORCE, O_SFILE, O_SCMD };
 
 static const struct option longopts[] = {
     {"apply", no_argument, NULL, O_APPLY},
@@ -60,10 +59,6 @@ static const struct option longopts[] = {
     {"secret-file", required_argument, NULL, O_SFILE},
     {"secret-command", required_argument, NULL, O_SCMD},
     AK_RESPOND_SHARED_OPTIONS,
-    {"format", required_argument, NULL, O_FORMAT},
-    {"output", required_argument, NULL, 'o'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -83,23 +78,11 @@ static int parse_one(void *ctx, int c, const char *arg)
         o->o.secret_file = arg;
     else if (c == O_SCMD)
         o->o.secret_command = arg;
-    else if (c == 'o')
-        o->output = arg;
-    else if (c == 'q')
-        ak_log_set_level(AK_LOG_QUIET);
-    else if (c == 'v')
-        ak_log_set_level(ak_log_get_level() + 1);
     else if (c == 'h') {
         usage(stdout);
         return AK_EXIT_CLEAN;
-    } else if (c == O_FORMAT) {
-        if (strcmp(arg, "text") && strcmp(arg, "json"))
-            return ak_cli_usage_error("rotate", "--format is text or json");
-        o->json = !strcmp(arg, "json");
-    } else {
-        int rc = ak_cli_respond_option("rotate", &o->r, c, arg);
-        return rc == -2 ? ak_cli_usage_error("rotate", "unknown option") : rc;
-    }
+    } else
+        return ak_cli_respond_option("rotate", &o->r, &o->to, c, arg);
     return -1;
 }
 
@@ -173,8 +156,8 @@ int cmd_rotate(int argc, char **argv)
         return AK_EXIT_ERROR;
     }
     ak_buf_free(&err);
-    FILE *out = ak_cli_open_output("rotate", o.output, 0);
-    if (!out || ak_redact_capture(o.r.redactor, out, o.json ? write_json : write_text, report))
+    FILE *out = ak_cli_open_output("rotate", o.to.output, 0);
+    if (!out || ak_redact_capture(o.r.redactor, out, o.to.json ? write_json : write_text, report))
         rc = AK_EXIT_ERROR;
     if (out && ak_cli_close_output(out) != 0) rc = AK_EXIT_ERROR;
     json_decref(report);
