@@ -420,6 +420,28 @@ static int is_change(const ak_finding *f)
     return f->status && (!strcmp(f->status, "new") || !strcmp(f->status, "reappeared"));
 }
 
+static int is_open(const ak_finding *f)
+{
+    return strcmp(f->status, "resolved") != 0;
+}
+
+/* What makes the exit code: a new or reappeared finding, or any live key. */
+static int counts(const ak_finding *f)
+{
+    return is_change(f) || (f->validation && f->validation->status == AK_VAL_VALID);
+}
+
+/* The findings of `in` that `keep` wants, as a view (free view->items only: ownership stays with
+ * `in`). */
+static void view_if(const ak_findings *in, int (*keep)(const ak_finding *), ak_findings *view)
+{
+    for (size_t i = 0; i < in->len; i++)
+        if (keep(&in->items[i])) {
+            AK_GROW(view->items, view->cap, view->len);
+            view->items[view->len++] = in->items[i];
+        }
+}
+
 static int post_process(org_cli *c, ak_findings *found)
 {
     int failed = 0;
@@ -545,11 +567,7 @@ static int write_report(org_cli *c, const ak_findings *found, const ak_org_resul
     if (!rc && c->write_baseline) {
         ak_buf err = AK_BUF_INIT;
         ak_findings open = {0};
-        for (size_t i = 0; i < found->len; i++) /* a view: ownership stays with found */
-            if (strcmp(found->items[i].status, "resolved")) {
-                AK_GROW(open.items, open.cap, open.len);
-                open.items[open.len++] = found->items[i];
-            }
+        view_if(found, is_open, &open);
         if ((rc = ak_baseline_write(&open, c->write_baseline, &err))) ak_error("%s", err.data);
         free(open.items);
         ak_buf_free(&err);
@@ -572,14 +590,8 @@ static int over_budget(const org_cli *c, const ak_org_result *res)
 static int exit_code(const org_cli *c, const ak_findings *found, const ak_org_result *res)
 {
     if (res->repos && !res->scanned && res->failed == res->repos) return AK_EXIT_NORUN;
-    ak_findings counted = {0}; /* a view: ownership stays with found */
-    for (size_t i = 0; i < found->len; i++) {
-        const ak_finding *f = &found->items[i];
-        if (is_change(f) || (f->validation && f->validation->status == AK_VAL_VALID)) {
-            AK_GROW(counted.items, counted.cap, counted.len);
-            counted.items[counted.len++] = *f;
-        }
-    }
+    ak_findings counted = {0};
+    view_if(found, counts, &counted);
     ak_scan_summary sum = {0};
     sum.incomplete = res->sum.incomplete || over_budget(c, res);
     int rc = ak_scan_cli_exit_code(&c->scan, &counted, &sum);

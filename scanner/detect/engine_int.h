@@ -116,6 +116,6 @@ int ak_engine_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chun
 /* Joins scratch->comps into findings (pair.c). */
 void ak_pair_components(const ak_engine *e, ak_scratch *s, const ak_chunk *chunk, ak_findings *out);
 /* Lines between two components, capped at cap+1. */
-unsigned ak_comp_distance(const ak_scratch *s, const ak_comp *a, const ak_comp *b, unsigned cap);
+unsigned ak_comp_distance(const ak_comp *a, const ak_comp *b);
 
 #endif

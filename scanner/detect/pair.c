@@ -32,9 +32,8 @@ typedef struct joined {
     long primary;
 } joined;
 
-unsigned ak_comp_distance(const ak_scratch *s, const ak_comp *a, const ak_comp *b, unsigned cap)
+unsigned ak_comp_distance(const ak_comp *a, const ak_comp *b)
 {
-    (void)s, (void)cap;
     if (a->region == b->region && a->region != 0)
         return a->rline > b->rline ? a->rline - b->rline : b->rline - a->rline;
     return a->line > b->line ? a->line - b->line : b->line - a->line;
@@ -81,7 +80,7 @@ static void find_candidates(const ak_engine *e, const ak_scratch *s, const ak_ru
                                                       : id->root_off - o->root_off;
             if (bytes > AK_PAIR_MAX_BYTES) break;
             if (overlaps(o, id)) continue;
-            unsigned dist = ak_comp_distance(s, id, o, e->window);
+            unsigned dist = ak_comp_distance(id, o);
             if (dist > e->window && o->region == id->region) break; /* the rest are further */
             if (dist > e->window) continue;
             if (part_of(e, c, o->rule, AK_PART_TOKEN) && dist < best_token) {
