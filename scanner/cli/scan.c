@@ -182,8 +182,9 @@ static int write_report(scan_run *r)
 {
     FILE *out = ak_scan_cli_open_output(&r->cli);
     if (!out) return -1;
-    ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules,
-                         ak_cli_redactor(r->engine, &r->found)};
+    ak_report_opts ro = {r->cli.format, r->cli.show_secrets, 0, r->rules, NULL};
+    /* building one scans every finding's context again: not for a report that shows secrets */
+    if (ak_report_redacts(&ro)) ro.redactor = ak_cli_redactor(r->engine, &r->found);
     ro.color = ak_cli_color(r->cli.color, out);
     int text = r->cli.format == AK_FMT_TEXT;
     /* SARIF carries the summary too: its invocation says whether the scan was complete */

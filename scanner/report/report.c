@@ -69,7 +69,7 @@ int ak_report_write(FILE *out, const ak_findings *findings, const ak_scan_summar
     if (!findings) findings = &none;
     if (!opts) opts = &defaults;
     int rc;
-    if (opts->show_secrets && opts->format != AK_FMT_SARIF) {
+    if (!ak_report_redacts(opts)) {
         rc = dispatch(out, findings, summary, opts);
     } else if (opts->redactor) {
         rc = write_redacted(out, findings, summary, opts, opts->redactor);

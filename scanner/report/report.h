@@ -62,6 +62,12 @@ typedef struct ak_report_opts {
                               secrets only. Not applied with show_secrets, except to SARIF */
 } ak_report_opts;
 
+/* Whether ak_report_write redacts with these options (so whether a redactor is worth building). */
+static inline int ak_report_redacts(const ak_report_opts *o)
+{
+    return !o->show_secrets || o->format == AK_FMT_SARIF;
+}
+
 /*
  * Writes the whole report to out and flushes it. findings and summary may be NULL (no findings;
  * no summary line / SARIF invocation). Returns 0, or -1 on a write error or an unknown format
