@@ -4,6 +4,7 @@
  * apply, 2 stopped (a check failed: two keys already, the old key still in use, ...) or error.
  */
 #include "cli/cli.h"
+#include "report/escape.h"
 #include "report/redact.h"
 #include "respond/respond.h"
 #include "util/log.h"
@@ -98,27 +99,39 @@ static int check_args(const rtopts *o)
     return ak_cli_respond_check("rotate", &o->r);
 }
 
+/* Appends the string member k of o with printf-style text around it, escaped: steps' details and
+ * the reason a run stopped carry the cloud's error messages. */
+static void put(ak_buf *b, const char *before, const json_t *o, const char *k, const char *after)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    if (!s) return;
+    ak_buf_puts(b, before);
+    ak_escape_append(b, s, AK_ESC_TEXT);
+    ak_buf_puts(b, after);
+}
+
 static void render(FILE *out, const json_t *r)
 {
-    const char *s;
-    fprintf(out, "akhound rotate%s %s: %s\n",
-            !strcmp(json_string_value(json_object_get(r, "command")), "finish") ? " --finish" : "",
-            json_string_value(json_object_get(r, "key_id")),
-            json_string_value(json_object_get(r, "mode")));
-    if ((s = json_string_value(json_object_get(r, "new_key_id"))))
-        fprintf(out, "  new key: %s\n", s);
+    ak_buf b = AK_BUF_INIT;
+    const char *cmd = json_string_value(json_object_get(r, "command"));
+    put(&b, cmd && !strcmp(cmd, "finish") ? "akhound rotate --finish " : "akhound rotate ", r,
+        "key_id", ": ");
+    put(&b, "", r, "mode", "\n");
+    put(&b, "  new key: ", r, "new_key_id", "\n");
     size_t i;
     json_t *st;
     json_array_foreach(json_object_get(r, "steps"), i, st)
     {
-        fprintf(out, "  step %s: %s", json_string_value(json_object_get(st, "step")),
-                json_string_value(json_object_get(st, "status")));
-        if ((s = json_string_value(json_object_get(st, "would")))) fprintf(out, ": would %s", s);
-        if ((s = json_string_value(json_object_get(st, "detail")))) fprintf(out, " (%s)", s);
-        fputc('\n', out);
+        put(&b, "  step ", st, "step", ": ");
+        put(&b, "", st, "status", "");
+        put(&b, ": would ", st, "would", "");
+        put(&b, " (", st, "detail", ")");
+        ak_buf_putc(&b, '\n');
     }
-    if ((s = json_string_value(json_object_get(r, "note")))) fprintf(out, "  note: %s\n", s);
-    if ((s = json_string_value(json_object_get(r, "stopped")))) fprintf(out, "stopped: %s\n", s);
+    put(&b, "  note: ", r, "note", "\n");
+    put(&b, "stopped: ", r, "stopped", "\n");
+    fwrite(b.data ? b.data : "", 1, b.len, out);
+    ak_buf_free(&b);
 }
 
 static int write_json(FILE *out, void *report)
