@@ -604,14 +604,17 @@ static int run_regex(const ak_engine *e, ak_scratch *s, int rule, const ak_regio
 static size_t last_context_word(const ak_rule *r, const ak_region *rg, size_t from, size_t to)
 {
     size_t last = SIZE_MAX;
-    for (size_t i = from; i < to; i++)
-        for (size_t k = 0; k < r->context_words.len; k++) {
-            const char *w = r->context_words.items[k];
-            size_t m = strlen(w);
-            if (m && i + m <= to && (rg->data[i] | 0x20) == (w[0] | 0x20) &&
-                !strncasecmp((const char *)rg->data + i, w, m))
+    for (size_t k = 0; k < r->context_words.len; k++) {
+        const char *w = r->context_words.items[k];
+        size_t m = strlen(w);
+        /* each word searched backwards from the end: its last start, if later than the best */
+        for (size_t i = to; m && i-- > from && (last == SIZE_MAX || i > last);)
+            if (i + m <= to && (rg->data[i] | 0x20) == (w[0] | 0x20) &&
+                !strncasecmp((const char *)rg->data + i, w, m)) {
                 last = i;
-        }
+                break;
+            }
+    }
     return last;
 }
 
