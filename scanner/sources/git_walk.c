@@ -33,10 +33,14 @@ void ak_gwalk_init(ak_gwalk *w, git_repository *repo, ak_gscan *scan, const ak_g
     ak_git_read_shallow(repo, &w->shallow);
     if (!scan || !scan->packs) return;
     w->pread = ak_pread_new(scan->packs, (size_t)64 << 20);
-    /* Sized once for every packed object: no rehash of a large set in the middle of the walk. */
-    size_t n = ak_packs_count(scan->packs);
-    ak_oidset_reserve(&w->trees, n);
-    ak_oidset_reserve(&w->blobs, n);
+    /* Sized once for every packed object: no rehash of a large set in the middle of the walk.
+     * The trees' set only when trees are walked here, not in parts with sets of their own. */
+    ak_oidset_reserve(&w->blobs, ak_packs_count(scan->packs));
+}
+
+static void size_trees(ak_gwalk *w)
+{
+    if (w->pread && !w->trees.cap) ak_oidset_reserve(&w->trees, ak_packs_count(w->scan->packs));
 }
 
 /* What a walker of a part of the tree phase owns too (the rest it borrows from the whole walk). */
@@ -452,6 +456,7 @@ void ak_gwalk_blob_tip(ak_gwalk *w, const git_oid *blob, const char *name)
 /* The tree phase in order, on this thread: each rank's trees, each tip in its place. */
 static void flush_in_order(ak_gwalk *w, size_t from, size_t tip)
 {
+    size_trees(w);
     for (size_t r = from; r < w->n_order; r++) {
         for (; tip < w->n_tips && w->tips[tip].at <= r; tip++) run_tip(w, &w->tips[tip]);
         walk_rank(w, (uint32_t)r);
@@ -731,6 +736,7 @@ static void number(ak_gwalk *w, const frame *f)
     w->sum->commits++;
     if (w->scan) ak_gscan_message(w->scan, w->cstack.data + f->msg, rank);
     if (w->defer) return;
+    size_trees(w);
     walk_rank(w, rank);
     w->n_treed = w->n_order;
 }
