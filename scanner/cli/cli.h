@@ -111,6 +111,8 @@ int ak_cli_parse_size(const char *s, uint64_t *out);
 /* Whether to color output going to `out` for --color WHEN (-1 auto, 0 never, 1 always): auto
  * means a terminal, NO_COLOR unset or empty (https://no-color.org) and TERM not "dumb". */
 int ak_cli_color(int when, FILE *out);
+/* Whether out is a terminal that can redraw a line (not TERM=dumb); NO_COLOR does not matter. */
+int ak_cli_terminal(FILE *out);
 
 /* Prints "akhound CMD: MSG" and a hint to run --help; returns AK_EXIT_ERROR. */
 int ak_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

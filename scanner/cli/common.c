@@ -24,13 +24,18 @@ int ak_cli_usage_error(const char *cmd, const char *fmt, ...)
     return AK_EXIT_ERROR;
 }
 
+int ak_cli_terminal(FILE *out)
+{
+    const char *term = getenv("TERM");
+    return !(term && !strcmp(term, "dumb")) && isatty(fileno(out));
+}
+
 int ak_cli_color(int when, FILE *out)
 {
     if (when >= 0) return when;
-    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    const char *no_color = getenv("NO_COLOR");
     if (no_color && *no_color) return 0;
-    if (term && !strcmp(term, "dumb")) return 0;
-    return isatty(fileno(out));
+    return ak_cli_terminal(out);
 }
 
 FILE *ak_cli_open_output(const char *cmd, const char *path, int secrets)

@@ -220,8 +220,7 @@ int cmd_scan(int argc, char **argv)
         return AK_EXIT_ERROR;
     }
     /* a progress line for long scans, on a terminal only (it redraws itself with \r) */
-    const char *term = getenv("TERM");
-    int progress = !r.cli.quiet && isatty(fileno(stderr)) && !(term && !strcmp(term, "dumb"));
+    int progress = !r.cli.quiet && ak_cli_terminal(stderr);
     if (progress)
         ak_progress_start(stderr,
                           r.cli.git || r.cli.range || r.cli.since_commit ? "blobs" : "files");
